@@ -1,0 +1,27 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//DEPS dev.conch:conch-lib:0.1.0
+//SOURCES elect.java
+//DESCRIPTION conch: run a command only while it holds a lease in etcd.
+
+import dev.conch.cli.Cli;
+import dev.conch.coord.Version;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+
+@Command(name = "conch", mixinStandardHelpOptions = true, versionProvider = conch.Versions.class,
+    description = "Run a command only while it holds a lease in etcd.",
+    subcommands = {elect.class},
+    footer = {"", "Example: conch elect nightly-report -- ./report.sh"})
+class conch {
+  static final class Versions implements IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"conch " + Version.CONCH};
+    }
+  }
+
+  public static void main(String... args) {
+    Cli.main(new conch(), args);
+  }
+}

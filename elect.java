@@ -1,0 +1,53 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//DEPS dev.conch:conch-lib:0.1.0
+//DESCRIPTION conch elect: run a command on one host of the fleet at a time, while it holds an office in etcd.
+
+import dev.conch.cli.Cli;
+import dev.conch.cli.ConnectionOptions;
+import dev.conch.cli.Durations;
+import dev.conch.cli.ElectTool;
+import dev.conch.cli.HoldOptions;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "elect", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Run CMD only while this process leads OFFICE: one runner in the fleet.",
+    footer = {"", "Exit: the command's status; 1 vacant (--who); 64 usage; 69 etcd unreachable; 70 lease lost;",
+        "      75 not acquired; 77 refused by etcd; 129/130/143 signalled while waiting.",
+        "Example: conch elect nightly-report -- ./report.sh"})
+class elect implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "OFFICE", description = "the office: [A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+  String office;
+
+  @Parameters(index = "1..*", paramLabel = "CMD", description = "the command and its arguments, after --")
+  List<String> cmd;
+
+  @Option(names = "--restart", description = "keep the office and run CMD again whenever it exits")
+  boolean restart;
+
+  @Option(names = "--backoff-max", paramLabel = "D", defaultValue = "60s", converter = Durations.Converter.class,
+      description = "longest pause between restarts (default ${DEFAULT-VALUE})")
+  Duration backoffMax;
+
+  @Option(names = "--stable-after", paramLabel = "D", defaultValue = "60s", converter = Durations.Converter.class,
+      description = "a run this long resets the restart backoff (default ${DEFAULT-VALUE})")
+  Duration stableAfter;
+
+  @Mixin HoldOptions hold;
+  @Mixin ConnectionOptions conn;
+
+  @Override
+  public Integer call() {
+    return ElectTool.run(conn, hold, office, cmd, restart, backoffMax, stableAfter);
+  }
+
+  public static void main(String... args) {
+    Cli.main(new elect(), args);
+  }
+}

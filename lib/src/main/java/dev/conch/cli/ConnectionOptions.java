@@ -1,0 +1,73 @@
+package dev.conch.cli;
+
+import dev.conch.coord.Keys;
+import dev.conch.etcd.Connection;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Option;
+
+/** How every tool reaches etcd (contract section 2). The password is never an option. */
+public final class ConnectionOptions {
+  private static final Pattern ENDPOINT = Pattern.compile("https?://[A-Za-z0-9.\\-\\[\\]:]+:\\d{1,5}/?");
+
+  @Option(names = "--endpoints", split = ",", paramLabel = "URL", defaultValue = "${env:CONCH_ENDPOINTS:-http://127.0.0.1:2379}",
+      description = "etcd endpoints, comma-separated (env CONCH_ENDPOINTS; default ${DEFAULT-VALUE})")
+  List<String> endpoints;
+
+  @Option(names = "--prefix", paramLabel = "P", defaultValue = "${env:CONCH_PREFIX:-/conch}",
+      description = "key prefix (env CONCH_PREFIX; default ${DEFAULT-VALUE})")
+  String prefix;
+
+  @Option(names = "--user", paramLabel = "NAME", defaultValue = "${env:CONCH_USER}",
+      description = "etcd user (env CONCH_USER); the password comes from CONCH_PASSWORD or --password-file")
+  String user;
+
+  @Option(names = "--password-file", paramLabel = "F", description = "file holding the etcd password")
+  Path passwordFile;
+
+  @Option(names = "--cacert", paramLabel = "F", defaultValue = "${env:CONCH_CACERT}", description = "CA bundle for TLS (env CONCH_CACERT)")
+  Path cacert;
+
+  @Option(names = "--cert", paramLabel = "F", defaultValue = "${env:CONCH_CERT}", description = "client certificate (env CONCH_CERT)")
+  Path cert;
+
+  @Option(names = "--key", paramLabel = "F", defaultValue = "${env:CONCH_KEY}", description = "client key, PKCS#8 PEM (env CONCH_KEY)")
+  Path key;
+
+  @Option(names = "--dial-timeout", paramLabel = "D", defaultValue = "5s", converter = Durations.Converter.class,
+      description = "give up on an unreachable etcd after D (default ${DEFAULT-VALUE})")
+  Duration dialTimeout;
+
+  /** The key space; a bad prefix is a usage error. */
+  public Keys keys() {
+    return Keys.under(prefix);
+  }
+
+  /** Validated connection settings; reads the password file. Touches no network. */
+  public Connection connection() {
+    for (String e : endpoints) {
+      if (!ENDPOINT.matcher(e).matches()) throw Exit.usage("invalid endpoint '" + e + "': write it like http://127.0.0.1:2379");
+    }
+    for (Path p : new Path[] {cacert, cert, key}) {
+      if (p != null && !Files.isReadable(p)) throw Exit.usage("cannot read TLS file " + p);
+    }
+    if ((cert == null) != (key == null)) throw Exit.usage("--cert and --key go together");
+    if (dialTimeout.isZero()) throw Exit.usage("--dial-timeout must be more than 0s");
+    return new Connection(List.copyOf(endpoints), user, password(), cacert, cert, key, dialTimeout);
+  }
+
+  private String password() {
+    if (passwordFile != null) {
+      try {
+        return Files.readString(passwordFile).strip();
+      } catch (IOException e) {
+        throw Exit.usage("cannot read --password-file " + passwordFile);
+      }
+    }
+    return System.getenv("CONCH_PASSWORD");
+  }
+}

@@ -1,0 +1,58 @@
+package dev.conch.cli;
+
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Durations as ops write them: {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h}, or sums like {@code 1m30s}. */
+public final class Durations {
+  private static final Pattern PART = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+  private static final Pattern WHOLE = Pattern.compile("(?:\\d{1,9}(?:ms|s|m|h))+");
+
+  private Durations() {}
+
+  public static Duration parse(String text) {
+    if (text == null || !WHOLE.matcher(text).matches()) {
+      throw Exit.usage("invalid duration '" + text + "': write it like 250ms, 5s, 2m or 1h");
+    }
+    Duration total = Duration.ZERO;
+    Matcher m = PART.matcher(text);
+    while (m.find()) {
+      long n = Long.parseLong(m.group(1));
+      total = total.plus(switch (m.group(2)) {
+        case "ms" -> Duration.ofMillis(n);
+        case "s" -> Duration.ofSeconds(n);
+        case "m" -> Duration.ofMinutes(n);
+        default -> Duration.ofHours(n);
+      });
+    }
+    return total;
+  }
+
+  /** The shortest faithful spelling, for messages and holder JSON. */
+  public static String format(Duration d) {
+    long ms = d.toMillis();
+    if (ms % 3_600_000 == 0 && ms > 0) return ms / 3_600_000 + "h";
+    if (ms % 60_000 == 0 && ms > 0) return ms / 60_000 + "m";
+    if (ms % 1000 == 0) return ms / 1000 + "s";
+    return ms + "ms";
+  }
+
+  /** Seconds with millisecond precision, as bash's read -t and sleep take them. */
+  public static String seconds(Duration d) {
+    long ms = Math.max(0, d.toMillis());
+    return String.format("%d.%03d", ms / 1000, ms % 1000);
+  }
+
+  /** For picocli options of type Duration. */
+  public static final class Converter implements picocli.CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      try {
+        return parse(value);
+      } catch (Exit.Failure f) {
+        throw new picocli.CommandLine.TypeConversionException(f.getMessage());
+      }
+    }
+  }
+}

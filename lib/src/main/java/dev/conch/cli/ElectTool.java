@@ -1,0 +1,33 @@
+package dev.conch.cli;
+
+import dev.conch.coord.Election;
+import dev.conch.etcd.Connection;
+import dev.conch.etcd.Etcd;
+import dev.conch.proc.Hold;
+import dev.conch.proc.Wrapper;
+import io.etcd.jetcd.Client;
+import java.time.Duration;
+import java.util.List;
+
+/** {@code conch elect}: what the elect script calls once picocli has parsed its line. */
+public final class ElectTool {
+  private ElectTool() {}
+
+  public static int run(ConnectionOptions conn, HoldOptions opts, String office, List<String> cmd, boolean restart,
+      Duration backoffMax, Duration stableAfter) {
+    return Tool.guarded("elect", office, () -> {
+      String dir = conn.keys().office(office);
+      Connection c = conn.connection();
+      if (opts.who) {
+        try (Client client = Etcd.connect(c)) {
+          return Tool.printHolders(Election.leader(client, dir, c.dialTimeout()).stream().toList(), opts.json, 0);
+        }
+      }
+      Hold hold = new Hold("elect", office, Tool.command(cmd), opts.ttlSeconds(), opts.killAfter, opts.nonblock,
+          opts.timeout, restart, backoffMax, stableAfter, c.dialTimeout());
+      try (Client client = Etcd.connect(c)) {
+        return new Wrapper(client, hold, s -> new Election(client, dir, s)).run();
+      }
+    });
+  }
+}

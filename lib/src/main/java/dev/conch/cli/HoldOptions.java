@@ -1,0 +1,34 @@
+package dev.conch.cli;
+
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/** Options shared by the tools that hold a lease while a command runs (elect, sema). */
+public final class HoldOptions {
+  @Option(names = "--ttl", paramLabel = "D", defaultValue = "10s", converter = Durations.Converter.class,
+      description = "lease TTL, whole seconds (default ${DEFAULT-VALUE})")
+  public Duration ttl;
+
+  @Option(names = "--kill-after", paramLabel = "D", defaultValue = "5s", converter = Durations.Converter.class,
+      description = "SIGKILL the command's group D after SIGTERM (default ${DEFAULT-VALUE})")
+  public Duration killAfter;
+
+  @Option(names = "--nonblock", description = "do not wait: exit 75 if not acquired at once")
+  public boolean nonblock;
+
+  @Option(names = "--timeout", paramLabel = "D", converter = Durations.Converter.class,
+      description = "give up waiting after D: withdraw and exit 75")
+  public Duration timeout;
+
+  @Option(names = "--who", description = "print the holder(s) and exit: 0, or 1 when nobody holds")
+  public boolean who;
+
+  @Option(names = "--json", description = "with --who: holder JSON")
+  public boolean json;
+
+  /** The TTL in whole seconds, rounded up: etcd leases count seconds. */
+  public long ttlSeconds() {
+    if (ttl.isZero()) throw Exit.usage("--ttl must be at least 1s");
+    return (ttl.toMillis() + 999) / 1000;
+  }
+}

@@ -1,0 +1,33 @@
+package dev.conch.cli;
+
+import dev.conch.coord.Holder;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** What every tool does alike: report its failures in one line, print holders, check the command. */
+final class Tool {
+  private Tool() {}
+
+  static int guarded(String tool, String name, Callable<Integer> body) {
+    try {
+      return body.call();
+    } catch (Exit.Failure f) {
+      Log.line(tool, name, f.getMessage());
+      return f.code;
+    } catch (Exception e) {
+      Log.line(tool, name, "internal error: " + e);
+      return Exit.LEASE_LOST;
+    }
+  }
+
+  static List<String> command(List<String> cmd) {
+    if (cmd == null || cmd.isEmpty()) throw Exit.usage("missing command: put it after --, e.g. -- ./job.sh");
+    return cmd;
+  }
+
+  /** Holders one per line (or JSON lines); exit 1 with nothing on stdout when there are none. */
+  static int printHolders(List<Holder> holders, boolean json, int waiters) {
+    for (Holder h : holders) System.out.println(json ? h.toJson() : h.describe());
+    return holders.isEmpty() ? Exit.NOTHING : Exit.OK;
+  }
+}

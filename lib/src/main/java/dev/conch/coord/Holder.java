@@ -1,0 +1,67 @@
+package dev.conch.coord;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+
+/**
+ * Who holds (or waits for) a key: the value of every candidate and contender key. {@code rev} is not
+ * stored; it is the key's create revision, filled in when read back.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record Holder(
+    String host, long pid, String user, List<String> cmd, String started, long ttl, String lease, String version,
+    Long rev) {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** This process, about to run {@code cmd} under {@code lease}. */
+  public static Holder self(List<String> cmd, long ttlSeconds, long lease) {
+    return new Holder(hostname(), ProcessHandle.current().pid(), System.getProperty("user.name"), List.copyOf(cmd),
+        Instant.now().truncatedTo(ChronoUnit.MILLIS).toString(), ttlSeconds, Keys.leaseHex(lease), Version.CONCH, null);
+  }
+
+  public Holder withRev(long createRevision) {
+    return new Holder(host, pid, user, cmd, started, ttl, lease, version, createRevision);
+  }
+
+  public String toJson() {
+    try {
+      return JSON.writeValueAsString(this);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Reads a value someone wrote; anything unreadable becomes a holder that says so rather than a crash. */
+  public static Holder parse(String json, long createRevision) {
+    try {
+      return JSON.readValue(json, Holder.class).withRev(createRevision);
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      return new Holder("?", 0, "?", List.of(), "?", 0, "?", "unreadable holder value", createRevision);
+    }
+  }
+
+  /** One line for people: who, where, since when, what. */
+  public String describe() {
+    return String.format("%s pid %d (%s) rev %d since %s: %s", host, pid, user, rev == null ? 0 : rev, started,
+        String.join(" ", cmd == null ? List.of() : cmd));
+  }
+
+  private static String hostname() {
+    String env = System.getenv("HOSTNAME");
+    if (env != null && !env.isBlank()) return env;
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "localhost";
+    }
+  }
+}

@@ -1,0 +1,54 @@
+package dev.conch.coord;
+
+import dev.conch.cli.Exit;
+import java.util.regex.Pattern;
+
+/**
+ * Key layout version 1 (contract section 3). Names are validated here so that no name can reach
+ * another name's keys: a name never contains a slash.
+ */
+public final class Keys {
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+  private static final Pattern PREFIX = Pattern.compile("(/[A-Za-z0-9._-]+)+");
+
+  private final String root;
+
+  private Keys(String root) {
+    this.root = root;
+  }
+
+  /** A key space under {@code prefix}, e.g. {@code /conch}; a trailing slash is ignored. */
+  public static Keys under(String prefix) {
+    String p = prefix.endsWith("/") && prefix.length() > 1 ? prefix.substring(0, prefix.length() - 1) : prefix;
+    if (!PREFIX.matcher(p).matches()) {
+      throw Exit.usage("invalid prefix '" + prefix + "': use a path like /conch (letters, digits, . _ - between slashes)");
+    }
+    return new Keys(p + "/v1/");
+  }
+
+  public static String name(String kind, String name) {
+    if (name == null || !NAME.matcher(name).matches()) {
+      throw Exit.usage("invalid " + kind + " name '" + name + "': use 1-128 of A-Z a-z 0-9 . _ - starting with a letter or digit");
+    }
+    return name;
+  }
+
+  /** The directory of an office's candidates, ending in a slash. */
+  public String office(String office) {
+    return root + "elect/" + name("office", office) + "/";
+  }
+
+  /** The directory of a semaphore's contenders that agree on {@code max}, ending in a slash. */
+  public String sema(String sema, int max) {
+    return root + "sema/" + name("semaphore", sema) + "/" + max + "/";
+  }
+
+  /** A candidate's or contender's own key: its directory plus its lease in hex. */
+  public static String member(String dir, long lease) {
+    return dir + leaseHex(lease);
+  }
+
+  public static String leaseHex(long lease) {
+    return Long.toHexString(lease);
+  }
+}

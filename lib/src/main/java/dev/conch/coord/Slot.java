@@ -1,0 +1,22 @@
+package dev.conch.coord;
+
+import io.etcd.jetcd.ByteSequence;
+import java.util.concurrent.CompletableFuture;
+
+/** A place that a session queues for and then holds: an office, or one of a semaphore's slots. */
+public interface Slot {
+  /** Queues up with our own key on the session's lease; returns its create revision, the fencing token. */
+  long join(Holder me);
+
+  /** One read: do we hold it now? (for {@code --nonblock}) */
+  boolean ready();
+
+  /** Completes when our turn has come. Every wake-up re-reads; an event never means "you hold it". */
+  CompletableFuture<Void> acquired();
+
+  /** Our own key; its deletion by anyone means we no longer hold. */
+  ByteSequence key();
+
+  /** Stops waiting and deletes our key. */
+  void leave();
+}

@@ -1,0 +1,96 @@
+package dev.conch.etcd;
+
+import dev.conch.cli.Exit;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
+import io.etcd.jetcd.common.exception.EtcdException;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import javax.net.ssl.SSLException;
+
+/** Builds the jetcd client and turns its failures into conch's exit codes. */
+public final class Etcd {
+  static {
+    // jetcd logs through SLF4J and gRPC through JUL; neither may talk over the child's stderr.
+    System.setProperty("slf4j.internal.verbosity", "ERROR");
+    Logger.getLogger("").setLevel(Level.OFF);
+  }
+
+  private Etcd() {}
+
+  public static Client connect(Connection c) {
+    ClientBuilder b = Client.builder()
+        .endpoints(c.endpoints().toArray(String[]::new))
+        .connectTimeout(c.dialTimeout())
+        .retryMaxDuration(c.dialTimeout());
+    if (c.user() != null) {
+      b.user(bytes(c.user())).password(bytes(c.password() == null ? "" : c.password()));
+    }
+    if (c.cacert() != null || c.cert() != null) {
+      try {
+        b.sslContext(ssl -> {
+          if (c.cacert() != null) ssl.trustManager(c.cacert().toFile());
+          if (c.cert() != null) ssl.keyManager(c.cert().toFile(), c.key() == null ? null : c.key().toFile());
+        });
+      } catch (SSLException | IllegalArgumentException e) {
+        throw Exit.usage("cannot use the TLS files: " + oneLine(e));
+      }
+    }
+    return b.build();
+  }
+
+  public static ByteSequence bytes(String s) {
+    return ByteSequence.from(s, StandardCharsets.UTF_8);
+  }
+
+  public static String string(ByteSequence b) {
+    return b.toString(StandardCharsets.UTF_8);
+  }
+
+  /** What to tell the user, and which code to exit with, when etcd failed us while {@code doing}. */
+  public static Exit.Failure failure(Throwable t, String doing) {
+    Throwable e = unwrap(t);
+    if (e instanceof Exit.Failure f) return f;
+    Status.Code code = grpcCode(e);
+    String msg = oneLine(e);
+    if (code == Status.Code.PERMISSION_DENIED || code == Status.Code.UNAUTHENTICATED
+        || msg.contains("authentication failed") || msg.contains("permission denied")
+        || msg.contains("user name is empty") || msg.contains("invalid auth token")) {
+      return new Exit.Failure(Exit.REFUSED, "etcd refused " + doing + ": " + msg
+          + " (check --user, CONCH_PASSWORD or --password-file, and the role's permissions on the prefix)");
+    }
+    if (e instanceof TimeoutException || code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
+      return new Exit.Failure(Exit.UNAVAILABLE, "etcd unreachable while " + doing
+          + " (check --endpoints or CONCH_ENDPOINTS, and that etcd has quorum)");
+    }
+    return new Exit.Failure(Exit.UNAVAILABLE, "etcd failed while " + doing + ": " + msg);
+  }
+
+  public static Throwable unwrap(Throwable t) {
+    Throwable e = t;
+    while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+      e = e.getCause();
+    }
+    return e;
+  }
+
+  private static Status.Code grpcCode(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof StatusRuntimeException s) return s.getStatus().getCode();
+      if (c instanceof EtcdException x) return Status.Code.valueOf(x.getErrorCode().name());
+    }
+    return Status.Code.UNKNOWN;
+  }
+
+  private static String oneLine(Throwable e) {
+    String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    return m.replaceAll("\\s+", " ").trim();
+  }
+}

@@ -1,0 +1,101 @@
+package dev.conch.proc;
+
+import dev.conch.cli.Durations;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The command, run under conch's dead man's switch (watchdog.sh): in a process group of its own, with
+ * the wrapper's stdin, stdout and stderr, and killed by the watchdog if the wrapper stops renewing the
+ * deadline, dies, or says so. The exit status is the command's own (128+N when killed by signal N),
+ * reported only once nothing of its group is left.
+ */
+public final class Child {
+  private static final String WATCHDOG = resource("watchdog.sh");
+  private final Process process;
+  private final RandomAccessFile control;
+
+  private Child(Process process, RandomAccessFile control) {
+    this.process = process;
+    this.control = control;
+  }
+
+  /** Starts {@code cmd}; the watchdog kills it unless renewed within {@code deadline}. */
+  public static Child start(List<String> cmd, Map<String, String> env, Duration killAfter, Duration deadline) {
+    try {
+      Path dir = Files.createTempDirectory("conch-");
+      Path fifo = dir.resolve("ctl");
+      if (new ProcessBuilder("mkfifo", "-m", "600", fifo.toString()).inheritIO().start().waitFor() != 0) {
+        throw new IOException("mkfifo " + fifo + " failed");
+      }
+      // Opened read-write so that opening never blocks; the watchdog sees EOF once this JVM is gone.
+      RandomAccessFile control = new RandomAccessFile(fifo.toFile(), "rw");
+      List<String> argv = new ArrayList<>(List.of("setsid", "bash", "-c", WATCHDOG, "conch", fifo.toString(),
+          Durations.seconds(killAfter), Long.toString(Math.max(1, killAfter.toMillis() / 100)), Durations.seconds(atLeastOneMs(deadline))));
+      argv.addAll(cmd);
+      ProcessBuilder pb = new ProcessBuilder(argv).inheritIO();
+      pb.environment().putAll(env);
+      return new Child(pb.start(), control);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start " + cmd.get(0) + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The deadline is now {@code remaining} away. */
+  public void renew(Duration remaining) {
+    tell("d " + Durations.seconds(atLeastOneMs(remaining)));
+  }
+
+  // bash's read -t 0 only polls and would spin; a deadline due now is a deadline 1 ms away
+  private static Duration atLeastOneMs(Duration d) {
+    return d.toMillis() < 1 ? Duration.ofMillis(1) : d;
+  }
+
+  /** Sends {@code signal} (TERM, INT, HUP) to the whole group, then KILL after kill-after. */
+  public void signal(String signal) {
+    tell("s " + signal);
+  }
+
+  /** The exit status, once the command and all of its group are gone. */
+  public CompletableFuture<Integer> exit() {
+    return process.onExit().thenApply(Process::exitValue);
+  }
+
+  private synchronized void tell(String line) {
+    try {
+      if (process.isAlive()) control.write((line + "\n").getBytes(StandardCharsets.US_ASCII));
+    } catch (IOException e) {
+      // the watchdog is gone, so the group is being or has been killed already
+    }
+  }
+
+  /** Closes the control channel; only after {@link #exit()} completed, or the watchdog reads it as our death. */
+  public void close() {
+    try {
+      control.close();
+    } catch (IOException e) {
+      // nothing to do: closing is what EOF is for
+    }
+  }
+
+  private static String resource(String name) {
+    try (InputStream in = Child.class.getResourceAsStream(name)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

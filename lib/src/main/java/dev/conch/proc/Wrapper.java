@@ -1,0 +1,159 @@
+package dev.conch.proc;
+
+import dev.conch.cli.Exit;
+import dev.conch.cli.Log;
+import dev.conch.coord.Backoff;
+import dev.conch.coord.Holder;
+import dev.conch.coord.Keys;
+import dev.conch.coord.Slot;
+import dev.conch.etcd.KeyWaits;
+import dev.conch.etcd.Session;
+import io.etcd.jetcd.Client;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Runs a command only while its session holds a slot (contract section 4): queue, wait, run, release.
+ * Every wait is a race of futures (turn, signal, timeout, lease loss); nothing polls.
+ */
+public final class Wrapper {
+  private static final int LOST = -1;
+  private final Client client;
+  private final Hold hold;
+  private final Function<Session, Slot> slots;
+  private final Signals signals = Signals.install();
+  private final Backoff backoff;
+
+  public Wrapper(Client client, Hold hold, Function<Session, Slot> slots) {
+    this.client = client;
+    this.hold = hold;
+    this.slots = slots;
+    this.backoff = new Backoff(hold.backoffMax(), hold.stableAfter());
+  }
+
+  /** The exit code of contract section 5. */
+  public int run() {
+    boolean first = true;
+    while (true) {
+      Session session = open(first);
+      first = false;
+      try {
+        Slot slot = slots.apply(session);
+        long rev = slot.join(Holder.self(hold.cmd(), session.ttl(), session.lease()));
+        KeyWaits.deleted(client, slot.key(), rev + 1)
+            .thenRun(() -> session.lose("its key " + Keys.leaseHex(session.lease()) + " was deleted"));
+        Integer waited = await(slot, session);
+        if (waited != null) return waited;
+        if (session.lost().isDone()) {
+          log("lost its place while waiting (" + session.lost().join() + "); queueing again");
+          continue;
+        }
+        int rc = holdAndRun(slot, session, rev);
+        if (rc != LOST) return rc;
+      } finally {
+        session.close();
+      }
+    }
+  }
+
+  /** A new session; after a loss under --restart, retried until etcd answers again. */
+  private Session open(boolean first) {
+    while (true) {
+      try {
+        return Session.open(client, hold.ttlSeconds(), hold.dialTimeout());
+      } catch (Exit.Failure f) {
+        if (first || f.code != Exit.UNAVAILABLE) throw f;
+        Duration delay = backoff.after(Duration.ZERO);
+        log("etcd unreachable; trying again in " + delay.toSeconds() + "s");
+        if (pause(delay, null)) throw interrupted();
+      }
+    }
+  }
+
+  /** Waits for our turn. Null when acquired (or the session was lost: look at it); else the exit code. */
+  private Integer await(Slot slot, Session session) {
+    if (hold.nonblock() && !slot.ready()) {
+      slot.leave();
+      return fail(Exit.NOT_ACQUIRED, "not acquired: held by another (--nonblock)");
+    }
+    CompletableFuture<Void> turn = slot.acquired();
+    CompletableFuture<Void> timeout = hold.timeout() == null ? new CompletableFuture<>()
+        : new CompletableFuture<Void>().completeOnTimeout(null, hold.timeout().toMillis(), TimeUnit.MILLISECONDS);
+    CompletableFuture.anyOf(turn, timeout, signals.first(), session.lost()).handle((v, e) -> null).join();
+    if (signals.first().isDone()) {
+      slot.leave();
+      throw interrupted();
+    }
+    if (session.lost().isDone()) return null;
+    if (turn.isDone() && !turn.isCompletedExceptionally()) return null;
+    slot.leave();
+    if (turn.isCompletedExceptionally()) {
+      throw dev.conch.etcd.Etcd.failure(turn.handle((v, e) -> e).join(), "waiting for " + hold.name());
+    }
+    return fail(Exit.NOT_ACQUIRED, "not acquired within --timeout " + dev.conch.cli.Durations.format(hold.timeout()));
+  }
+
+  /** Holds the slot: runs the command, again under --restart. The exit code, or LOST to queue again. */
+  private int holdAndRun(Slot slot, Session session, long rev) {
+    Map<String, String> env = Map.of("CONCH_TOOL", hold.tool(), "CONCH_NAME", hold.name(),
+        "CONCH_REV", Long.toString(rev), "CONCH_LEASE", Keys.leaseHex(session.lease()));
+    while (true) {
+      long started = System.nanoTime();
+      Child child = Child.start(hold.cmd(), env, hold.killAfter(), session.remaining());
+      session.onRenew(child::renew);
+      signals.onEach(child::signal);
+      if (signals.first().isDone()) child.signal(signals.first().join());
+      CompletableFuture.anyOf(child.exit(), session.lost()).join();
+      boolean lost = session.lost().isDone() || session.expired();
+      if (lost && !child.exit().isDone()) child.signal("TERM");
+      int rc = child.exit().join();
+      session.onRenew(d -> {});
+      signals.onEach(s -> {});
+      child.close();
+      if (lost) {
+        String why = session.lost().getNow("lease deadline passed");
+        if (!hold.restart() || signals.first().isDone()) return fail(Exit.LEASE_LOST, "lease lost while holding (" + why + "); the command was terminated");
+        log("lease lost while holding (" + why + "); the command was terminated; campaigning again");
+        return LOST;
+      }
+      if (!hold.restart() || signals.first().isDone()) {
+        slot.leave();
+        return rc;
+      }
+      Duration delay = backoff.after(Duration.ofNanos(System.nanoTime() - started));
+      log("command exited " + rc + "; running it again in " + dev.conch.cli.Durations.format(delay));
+      if (pause(delay, session)) {
+        if (signals.first().isDone()) {
+          slot.leave();
+          return rc;
+        }
+        log("lease lost while pausing (" + session.lost().join() + "); campaigning again");
+        return LOST;
+      }
+    }
+  }
+
+  /** Waits {@code d}; true if a signal (or the session's loss) cut it short. */
+  private boolean pause(Duration d, Session session) {
+    CompletableFuture<Object> done = new CompletableFuture<>().completeOnTimeout("time", d.toMillis(), TimeUnit.MILLISECONDS);
+    CompletableFuture<Object> any = session == null ? CompletableFuture.anyOf(done, signals.first())
+        : CompletableFuture.anyOf(done, signals.first(), session.lost());
+    return any.join() != "time";
+  }
+
+  private Exit.Failure interrupted() {
+    String sig = signals.first().join();
+    return new Exit.Failure(Exit.signalled(Signals.NUMBERS.get(sig)), "interrupted by SIG" + sig + " while waiting; withdrew, the command never ran");
+  }
+
+  private int fail(int code, String message) {
+    throw new Exit.Failure(code, message);
+  }
+
+  private void log(String message) {
+    Log.line(hold.tool(), hold.name(), message);
+  }
+}

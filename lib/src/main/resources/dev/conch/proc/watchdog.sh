@@ -1,0 +1,60 @@
+# conch's dead man's switch. Run by the wrapper as: setsid bash -c "$this" conch FIFO KA KA_TENTHS FIRST CMD...
+# It is the session leader; CMD runs as a job in a process group of its own, so that signalling the
+# group reaches CMD and every grandchild and nothing else. A reader of the control FIFO signals the
+# group when the wrapper says so, when the deadline passes unrenewed (the wrapper is frozen or cut off),
+# or when the FIFO reaches EOF (the wrapper died). The wrapper JVM cannot do this itself: a frozen or
+# killed JVM cannot send signals. Only bash builtins, setsid and sleep: nothing a minimal Debian lacks.
+fifo=$1 ka=$2 ka_tenths=$3 t=$4
+shift 4
+exec 3<"$fifo"
+rm -f "$fifo" && rmdir "${fifo%/*}" 2>/dev/null
+
+set -m # job control: the background job gets its own process group
+"$@" 3<&- &
+child=$!
+set +m
+trap '' INT HUP TERM # only the wrapper, through the FIFO, or the deadline stops us
+
+alive() { # does the group still have a live (not zombie) member? Orphans' zombies may never be reaped.
+  local f s
+  for f in /proc/[0-9]*/stat; do
+    { read -r s <"$f"; } 2>/dev/null || continue
+    s=${s##*) }
+    set -- $s
+    [[ $3 == "$child" && $1 != Z ]] && return 0
+  done
+  return 1
+}
+
+doom() { # signal the group; KILL it after kill-after
+  kill -s "$1" -- "-$child" 2>/dev/null
+  sleep "$ka" &
+  nap=$!
+  wait "$nap"
+  kill -s KILL -- "-$child" 2>/dev/null
+}
+
+(
+  trap 'kill "$nap" 2>/dev/null; exit 0' USR1
+  while read -r -t "$t" op arg <&3; do
+    case $op in
+      d) t=$arg ;;                          # renewed: the deadline is now $arg seconds away
+      s) doom "$arg"; exit 0 ;;             # the wrapper forwards a signal or reports the lease lost
+    esac
+  done
+  # read timed out (deadline passed) or hit EOF (the wrapper is gone)
+  doom TERM
+) </dev/null &
+reader=$!
+exec 3<&- 2>/dev/null # CMD and the reader have their own stderr; bash's job reports would only be noise
+
+wait "$child"
+rc=$?
+# What is left of the group would run without a lease: TERM it, KILL it after kill-after.
+if alive; then
+  kill -s TERM -- "-$child" 2>/dev/null
+  while ((ka_tenths-- > 0)) && alive; do sleep 0.1; done
+  kill -s KILL -- "-$child" 2>/dev/null
+fi
+kill -s USR1 "$reader" 2>/dev/null # stops its kill-after nap, if any; not waited for, so bash reports nothing
+exit "$rc"
