@@ -1,0 +1,149 @@
+package dev.conch.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Real conch wrapper processes, built from the checkout's scripts by JBang once (the same jar that
+ * {@code ./jbang conch.java} runs) and then started as plain {@code java -cp} so tests pay one JVM start.
+ * Each instance has its own key prefix, so tests run side by side on one etcd.
+ */
+public final class Conch {
+  public static final Path ROOT = Path.of(System.getProperty("conch.root", "..")).toAbsolutePath().normalize();
+  private static final AtomicInteger SEQ = new AtomicInteger();
+  private static String classpath;
+
+  public final String endpoint;
+  public final String prefix;
+  public final Path dir;
+  private final Map<String, String> env = new HashMap<>();
+
+  public Conch(String endpoint) {
+    this.endpoint = endpoint;
+    this.prefix = "/t" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet();
+    try {
+      this.dir = Files.createTempDirectory("conch-test-");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    env.put("CONCH_ENDPOINTS", endpoint);
+    env.put("CONCH_PREFIX", prefix);
+  }
+
+  public Conch env(String key, String value) {
+    env.put(key, value);
+    return this;
+  }
+
+  /** The wrapper's classpath: the JBang-built conch.java jar and its //DEPS, the lib among them. */
+  public static synchronized String classpath() {
+    if (classpath == null) {
+      Procs.Result build = Procs.run(List.of(ROOT.resolve("jbang").toString(), "build", ROOT.resolve("conch.java").toString()), Map.of());
+      if (build.code() != 0) throw new IllegalStateException("jbang build conch.java failed: " + build.err());
+      Procs.Result info = Procs.run(List.of(ROOT.resolve("jbang").toString(), "info", "classpath", ROOT.resolve("conch.java").toString()), Map.of());
+      if (info.code() != 0) throw new IllegalStateException("jbang info classpath failed: " + info.err());
+      classpath = info.out().strip();
+    }
+    return classpath;
+  }
+
+  /** Starts {@code conch ARGS...}; stdout and stderr go to files of the run. */
+  public Run start(String... args) {
+    List<String> cmd = new ArrayList<>(List.of("java", "-cp", classpath(), "conch"));
+    cmd.addAll(List.of(args));
+    return launch(cmd);
+  }
+
+  /** Starts any command line with this instance's environment (used for the JBang launch paths). */
+  public Run launch(List<String> cmd) {
+    try {
+      int n = SEQ.incrementAndGet();
+      Path out = dir.resolve("out-" + n);
+      Path err = dir.resolve("err-" + n);
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile())
+          .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+      pb.environment().putAll(env);
+      return new Run(pb.start(), out, err);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Runs {@code conch ARGS...} to its end. */
+  public Run run(String... args) {
+    Run r = start(args);
+    r.exit(120_000);
+    return r;
+  }
+
+  public List<String> keys() {
+    return Etcdctl.keys(endpoint, prefix + "/");
+  }
+
+  public Path file(String name) {
+    return dir.resolve(name);
+  }
+
+  /** A started wrapper. */
+  public record Run(Process process, Path out, Path err) {
+    public long pid() {
+      return process.pid();
+    }
+
+    public int exit(long millis) {
+      try {
+        if (!process.waitFor(millis, TimeUnit.MILLISECONDS)) {
+          process.destroyForcibly();
+          throw new AssertionError("wrapper did not exit within " + millis + " ms; stderr: " + stderr());
+        }
+        return process.exitValue();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+
+    public String stdout() {
+      return read(out);
+    }
+
+    public String stderr() {
+      return read(err);
+    }
+
+    private static String read(Path p) {
+      try {
+        return Files.readString(p);
+      } catch (IOException e) {
+        return "";
+      }
+    }
+  }
+
+  /** Waits until {@code file} has at least {@code lines} lines (children write there). */
+  public static List<String> awaitLines(Path file, int lines, long millis) {
+    long end = System.nanoTime() + millis * 1_000_000;
+    while (true) {
+      List<String> got = lines(file);
+      if (got.size() >= lines) return got;
+      if (System.nanoTime() > end) throw new AssertionError("expected " + lines + " lines in " + file + ", got " + got);
+      Procs.nap(20); // the child writes to a file; nothing to watch but the file
+    }
+  }
+
+  public static List<String> lines(Path file) {
+    try {
+      return Files.exists(file) ? Files.readAllLines(file) : List.of();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

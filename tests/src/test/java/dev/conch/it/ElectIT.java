@@ -1,0 +1,307 @@
+package dev.conch.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** conch elect end to end (contract sections 4-6): real etcd, real wrapper processes, real signals. */
+class ElectIT {
+  static EtcdServer etcd;
+
+  @BeforeAll
+  static void up() {
+    etcd = EtcdServer.start();
+    Conch.classpath();
+  }
+
+  @AfterAll
+  static void down() {
+    etcd.close();
+  }
+
+  static String q(Path p) {
+    return "'" + p + "'";
+  }
+
+  @Test
+  void winnerRunsChildWithFencingTokenAndEnvironment() {
+    Conch c = new Conch(etcd.endpoint);
+    Path env = c.file("env");
+    Conch.Run r = c.start("elect", "office1", "--", "bash", "-c",
+        "echo \"$CONCH_TOOL $CONCH_NAME $CONCH_REV $CONCH_LEASE\" > " + q(env) + "; sleep 30");
+    List<String> line = List.of(Conch.awaitLines(env, 1, 20_000).get(0).split(" "));
+    String key = c.prefix + "/v1/elect/office1/" + line.get(3);
+    String json = Etcdctl.run(etcd.endpoint, "get", key, "-w", "json").out();
+    assertTrue(json.contains("\"create_revision\":" + line.get(2) + ","), "CONCH_REV is the key's create revision: " + json);
+    assertEquals(List.of("elect", "office1"), line.subList(0, 2));
+    Procs.kill("TERM", r.pid());
+    assertEquals(143, r.exit(20_000), "the child's status: killed by the forwarded SIGTERM");
+    assertEquals(List.of(), c.keys(), "released: key gone");
+  }
+
+  @Test
+  void exitsWithTheChildStatusAndReleases() {
+    Conch c = new Conch(etcd.endpoint);
+    assertEquals(3, c.run("elect", "o", "--", "sh", "-c", "exit 3").exit(0));
+    assertEquals(128 + 9, c.run("elect", "o", "--", "sh", "-c", "kill -KILL $$").exit(0));
+    assertEquals(List.of(), c.keys());
+  }
+
+  @Test
+  void cleanExitHandsOverInUnderOneSecondWithIncreasingTokens() {
+    Conch c = new Conch(etcd.endpoint);
+    Path log = c.file("log");
+    String job = "echo \"start $(date +%s%N) $CONCH_REV\" >> " + q(log) + "; sleep 2; echo \"end $(date +%s%N) $CONCH_REV\" >> " + q(log);
+    Conch.Run a = c.start("elect", "o", "--", "bash", "-c", job);
+    Conch.awaitLines(log, 1, 20_000);
+    Conch.Run b = c.start("elect", "o", "--", "bash", "-c", job);
+    assertEquals(0, a.exit(20_000));
+    assertEquals(0, b.exit(20_000));
+    List<String> l = Conch.lines(log);
+    assertEquals(4, l.size(), l.toString());
+    assertTrue(l.get(0).startsWith("start") && l.get(1).startsWith("end") && l.get(2).startsWith("start"), "no overlap: " + l);
+    long gapNanos = Long.parseLong(l.get(2).split(" ")[1]) - Long.parseLong(l.get(1).split(" ")[1]);
+    assertTrue(gapNanos < 1_000_000_000L, "handover took " + gapNanos / 1_000_000 + " ms");
+    assertTrue(Long.parseLong(l.get(2).split(" ")[2]) > Long.parseLong(l.get(0).split(" ")[2]), "fencing token increases: " + l);
+    System.out.printf("handover gap: %d ms%n", gapNanos / 1_000_000);
+  }
+
+  @Test
+  void whoOnVacantOfficeExitsOneAndPrintsNothing() {
+    Conch c = new Conch(etcd.endpoint);
+    Conch.Run r = c.run("elect", "vacant", "--who");
+    assertEquals(1, r.exit(0));
+    assertEquals("", r.stdout());
+  }
+
+  @Test
+  void whoNamesTheLeaderInTextAndJson() {
+    Conch c = new Conch(etcd.endpoint);
+    Path env = c.file("env");
+    Conch.Run holder = c.start("elect", "o", "--", "bash", "-c", "echo $CONCH_REV > " + q(env) + "; sleep 30");
+    String rev = Conch.awaitLines(env, 1, 20_000).get(0);
+    Conch.Run who = c.run("elect", "o", "--who");
+    assertEquals(0, who.exit(0));
+    assertTrue(who.stdout().contains("pid " + holder.pid()) && who.stdout().contains("rev " + rev), who.stdout());
+    Conch.Run json = c.run("elect", "o", "--who", "--json");
+    assertEquals(0, json.exit(0));
+    for (String field : List.of("\"host\"", "\"pid\":" + holder.pid(), "\"user\"", "\"cmd\":[\"bash\"", "\"started\"", "\"ttl\":10",
+        "\"lease\"", "\"version\"", "\"rev\":" + rev)) {
+      assertTrue(json.stdout().contains(field), field + " in " + json.stdout());
+    }
+    Procs.kill("TERM", holder.pid());
+    holder.exit(20_000);
+  }
+
+  @Test
+  void nonblockExitsSeventyFiveFastAndLeavesNoKey() {
+    Conch c = new Conch(etcd.endpoint);
+    Path env = c.file("env");
+    Conch.Run holder = c.start("elect", "o", "--", "bash", "-c", "echo up > " + q(env) + "; sleep 30");
+    Conch.awaitLines(env, 1, 20_000);
+    Path ran = c.file("ran");
+    Conch.Run r = c.run("elect", "o", "--nonblock", "--", "touch", ran.toString());
+    assertEquals(75, r.exit(0));
+    assertFalse(ran.toFile().exists(), "the command never ran");
+    assertTrue(r.stderr().contains("not acquired"), r.stderr());
+    assertEquals(1, c.keys().size(), "only the holder's key: " + c.keys());
+    Procs.kill("TERM", holder.pid());
+    holder.exit(20_000);
+  }
+
+  @Test
+  void timeoutWithdrawsAndExitsSeventyFive() {
+    Conch c = new Conch(etcd.endpoint);
+    Path env = c.file("env");
+    Conch.Run holder = c.start("elect", "o", "--", "bash", "-c", "echo up > " + q(env) + "; sleep 30");
+    Conch.awaitLines(env, 1, 20_000);
+    long t0 = System.nanoTime();
+    Conch.Run r = c.run("elect", "o", "--timeout", "1500ms", "--", "true");
+    long took = (System.nanoTime() - t0) / 1_000_000;
+    assertEquals(75, r.exit(0));
+    assertTrue(took >= 1500, "not before the timeout: " + took + " ms");
+    assertEquals(1, c.keys().size(), "the waiter's key is gone: " + c.keys());
+    Procs.kill("TERM", holder.pid());
+    holder.exit(20_000);
+  }
+
+  @Test
+  void signalWhileWaitingWithdrawsAndExits128PlusN() {
+    Conch c = new Conch(etcd.endpoint);
+    Path env = c.file("env");
+    Conch.Run holder = c.start("elect", "o", "--", "bash", "-c", "echo up > " + q(env) + "; sleep 60");
+    Conch.awaitLines(env, 1, 20_000);
+    Path ran = c.file("ran");
+    for (String[] sig : new String[][] {{"TERM", "143"}, {"INT", "130"}, {"HUP", "129"}}) {
+      Conch.Run w = c.start("elect", "o", "--", "touch", ran.toString());
+      awaitKeys(c, 2);
+      Procs.kill(sig[0], w.pid());
+      assertEquals(Integer.parseInt(sig[1]), w.exit(10_000), sig[0]);
+      assertEquals(1, c.keys().size(), "withdrew before exiting on " + sig[0]);
+      assertTrue(w.stderr().contains("SIG" + sig[0]), w.stderr());
+    }
+    assertFalse(ran.toFile().exists(), "no waiter ever started the command");
+    Procs.kill("TERM", holder.pid());
+    holder.exit(20_000);
+  }
+
+  @Test
+  void signalWhileHoldingIsForwardedThenKillAfter() {
+    Conch c = new Conch(etcd.endpoint);
+    Path log = c.file("log");
+    Conch.Run r = c.start("elect", "o", "--kill-after", "1s", "--", "bash", "-c",
+        "trap 'echo got-INT >> " + q(log) + "' INT; echo up >> " + q(log) + "; while :; do sleep 0.2; done");
+    Conch.awaitLines(log, 1, 20_000);
+    long t0 = System.nanoTime();
+    Procs.kill("INT", r.pid());
+    assertEquals(137, r.exit(10_000), "ignored SIGINT, so SIGKILL after kill-after");
+    long took = (System.nanoTime() - t0) / 1_000_000;
+    assertTrue(took >= 900 && took < 5000, "KILL after about 1s: " + took + " ms");
+    assertEquals("got-INT", Conch.lines(log).get(1));
+    assertEquals(List.of(), c.keys());
+  }
+
+  @Test
+  void leaseRevokedKillsTheGroupAndExitsSeventy() {
+    Conch c = new Conch(etcd.endpoint);
+    Path pids = c.file("pids");
+    Path log = c.file("log");
+    Conch.Run r = c.start("elect", "o", "--kill-after", "1s", "--", "bash", "-c",
+        "trap 'echo term $(date +%s%N) >> " + q(log) + "' TERM; sleep 300 & echo $$ $! > " + q(pids)
+            + "; while :; do sleep 0.1; done");
+    String[] p = Conch.awaitLines(pids, 1, 20_000).get(0).split(" ");
+    String lease = c.keys().get(0).substring(c.keys().get(0).lastIndexOf('/') + 1);
+    long revokedAt = System.currentTimeMillis() * 1_000_000;
+    assertEquals(0, Etcdctl.run(etcd.endpoint, "lease", "revoke", lease).code());
+    assertEquals(70, r.exit(15_000));
+    assertTrue(r.stderr().contains("lease lost"), r.stderr());
+    List<String> l = Conch.lines(log);
+    assertEquals(1, l.size(), "the child saw SIGTERM first: " + l);
+    long termNanos = Long.parseLong(l.get(0).split(" ")[1]) - revokedAt;
+    System.out.printf("revoke -> SIGTERM: %d ms%n", termNanos / 1_000_000);
+    assertTrue(termNanos < 1_000_000_000L, "SIGTERM within 1 s of the revoke: " + termNanos / 1_000_000 + " ms");
+    assertFalse(Procs.alive(Long.parseLong(p[0])), "child gone");
+    assertFalse(Procs.alive(Long.parseLong(p[1])), "grandchild gone");
+  }
+
+  @Test
+  void stoppedWrapperHasItsChildKilledByTheDeadline() {
+    Conch c = new Conch(etcd.endpoint);
+    Path pids = c.file("pids");
+    Conch.Run r = c.start("elect", "o", "--ttl", "2s", "--kill-after", "500ms", "--", "bash", "-c",
+        "sleep 300 & echo $$ $! > " + q(pids) + "; wait");
+    String[] p = Conch.awaitLines(pids, 1, 20_000).get(0).split(" ");
+    Procs.kill("STOP", r.pid());
+    long t0 = System.nanoTime();
+    try {
+      assertTrue(Procs.awaitDeath(Long.parseLong(p[0]), 5_000), "child killed while its wrapper is frozen");
+      long took = (System.nanoTime() - t0) / 1_000_000;
+      System.out.printf("SIGSTOP -> child dead: %d ms (ttl 2s)%n", took);
+      assertTrue(took <= 2_000 + 500 + 1_000, "within TTL + kill-after: " + took + " ms");
+      assertFalse(Procs.alive(Long.parseLong(p[1])), "grandchild gone");
+    } finally {
+      Procs.kill("CONT", r.pid());
+    }
+    assertEquals(70, r.exit(15_000), "a thawed wrapper reports the loss");
+    assertTrue(r.stderr().contains("lease lost"), r.stderr());
+  }
+
+  @Test
+  void killedWrapperLeavesNoChild() {
+    Conch c = new Conch(etcd.endpoint);
+    Path pids = c.file("pids");
+    Conch.Run r = c.start("elect", "o", "--kill-after", "500ms", "--", "bash", "-c",
+        "trap '' TERM; sleep 300 & echo $$ $! > " + q(pids) + "; wait");
+    String[] p = Conch.awaitLines(pids, 1, 20_000).get(0).split(" ");
+    Procs.kill("KILL", r.pid());
+    assertTrue(Procs.awaitDeath(Long.parseLong(p[0]), 3_000), "child gone once its wrapper died");
+    assertTrue(Procs.awaitDeath(Long.parseLong(p[1]), 3_000), "grandchild gone too");
+  }
+
+  @Test
+  void restartBacksOffAndResetsAfterAStableRun() {
+    Conch c = new Conch(etcd.endpoint);
+    Path log = c.file("log");
+    // runs 1 and 2 fail at once, run 3 is stable (longer than --stable-after), run 4 fails at once
+    String job = "n=$(($(wc -l < " + q(log) + " 2>/dev/null || echo 0) + 1)); echo $(date +%s%N) >> " + q(log)
+        + "; [ $n = 3 ] && sleep 1.3; exit 1";
+    Conch.Run r = c.start("elect", "o", "--restart", "--stable-after", "1s", "--backoff-max", "8s", "--", "bash", "-c", job);
+    List<String> l = Conch.awaitLines(log, 4, 30_000);
+    Procs.kill("TERM", r.pid());
+    r.exit(20_000);
+    long[] t = l.stream().mapToLong(Long::parseLong).toArray();
+    double g1 = (t[1] - t[0]) / 1e9;
+    double g2 = (t[2] - t[1]) / 1e9;
+    double g3 = (t[3] - t[2]) / 1e9 - 1.3;
+    System.out.printf("restart gaps: %.2f %.2f %.2f (after stable run)%n", g1, g2, g3);
+    assertTrue(g1 >= 0.95 && g1 < 1.8, "first backoff 1s: " + g1);
+    assertTrue(g2 >= 1.95 && g2 < 2.8, "second backoff 2s: " + g2);
+    assertTrue(g3 >= 0.95 && g3 < 1.8, "reset to 1s after a stable run, not 4s: " + g3);
+  }
+
+  @Test
+  void restartCampaignsAgainAfterLeaseLoss() {
+    Conch c = new Conch(etcd.endpoint);
+    Path log = c.file("log");
+    Conch.Run r = c.start("elect", "o", "--restart", "--kill-after", "500ms", "--", "bash", "-c",
+        "echo \"$CONCH_REV $CONCH_LEASE\" >> " + q(log) + "; sleep 300");
+    String first = Conch.awaitLines(log, 1, 20_000).get(0);
+    assertEquals(0, Etcdctl.run(etcd.endpoint, "lease", "revoke", first.split(" ")[1]).code());
+    String second = Conch.awaitLines(log, 2, 20_000).get(1);
+    assertTrue(Long.parseLong(second.split(" ")[0]) > Long.parseLong(first.split(" ")[0]), "new term, higher token");
+    Procs.kill("TERM", r.pid());
+    assertEquals(143, r.exit(20_000));
+    assertEquals(List.of(), c.keys());
+  }
+
+  @Test
+  void unreachableEtcdExitsSixtyNineWithinTheDialTimeout() throws Exception {
+    Conch c = new Conch(EtcdServer.deadEndpoint());
+    long t0 = System.nanoTime();
+    Conch.Run r = c.run("elect", "o", "--dial-timeout", "1s", "--", "true");
+    long took = (System.nanoTime() - t0) / 1_000_000;
+    assertEquals(69, r.exit(0));
+    assertEquals(1, r.stderr().strip().lines().count(), "one line: " + r.stderr());
+    assertTrue(r.stderr().contains("unreachable"), r.stderr());
+    assertTrue(took < 1_000 + 4_000, "dial timeout plus JVM start: " + took + " ms");
+    assertEquals(69, c.run("elect", "o", "--who", "--dial-timeout", "1s").exit(0));
+  }
+
+  @Test
+  void badInputExitsSixtyFourAndWritesNothing() {
+    Conch c = new Conch(etcd.endpoint);
+    String[][] bad = {
+        {"elect", "bad/name", "--", "true"},
+        {"elect", "-dash", "--", "true"},
+        {"elect", "o", "--ttl", "10", "--", "true"},
+        {"elect", "o", "--ttl", "0s", "--", "true"},
+        {"elect", "o", "--kill-after", "soon", "--", "true"},
+        {"elect", "o"},
+        {"elect", "o", "--no-such-flag", "--", "true"},
+        {"elect", "o", "--endpoints", "127.0.0.1", "--", "true"},
+        {"elect", "o", "--prefix", "no-slash", "--", "true"},
+        {"elect", "x".repeat(129), "--", "true"},
+    };
+    for (String[] args : bad) {
+      Conch.Run r = c.run(args);
+      assertEquals(64, r.exit(0), String.join(" ", args) + ": " + r.stderr());
+      assertEquals(1, r.stderr().strip().lines().count(), "one line: " + r.stderr());
+    }
+    assertEquals(List.of(), c.keys(), "nothing written");
+    assertEquals(List.of(), Etcdctl.keys(etcd.endpoint, "no-slash"), "nothing written");
+  }
+
+  static void awaitKeys(Conch c, int n) {
+    long end = System.nanoTime() + 20_000_000_000L;
+    while (c.keys().size() < n) {
+      if (System.nanoTime() > end) throw new AssertionError("expected " + n + " keys: " + c.keys());
+      Procs.nap(50);
+    }
+  }
+}

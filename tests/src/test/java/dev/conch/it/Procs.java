@@ -1,0 +1,93 @@
+package dev.conch.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** Small process and file helpers for tests. */
+public final class Procs {
+  public record Result(int code, String out, String err) {}
+
+  private Procs() {}
+
+  public static Result run(List<String> cmd, Map<String, String> env) {
+    try {
+      ProcessBuilder pb = new ProcessBuilder(cmd);
+      pb.environment().putAll(env);
+      Process p = pb.start();
+      p.getOutputStream().close();
+      CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
+      CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+      if (!p.waitFor(120, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IllegalStateException("timed out: " + cmd);
+      }
+      return new Result(p.exitValue(), out.join(), err.join());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static String read(java.io.InputStream in) {
+    try (in) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Sends a signal by name to one process id we started. */
+  public static void kill(String signal, long pid) {
+    Result r = run(List.of("kill", "-s", signal, Long.toString(pid)), Map.of());
+    if (r.code() != 0) throw new IllegalStateException("kill -s " + signal + " " + pid + ": " + r.err());
+  }
+
+  public static boolean alive(long pid) {
+    Path stat = Path.of("/proc/" + pid + "/stat");
+    try {
+      String s = Files.readString(stat);
+      return !s.substring(s.lastIndexOf(')') + 2).startsWith("Z");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** A pause where nothing announces the event waited for (a process's death, a server's health). */
+  public static void nap(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Waits until {@code pid} is gone (or a zombie); false if still alive after {@code millis}. */
+  public static boolean awaitDeath(long pid, long millis) {
+    long end = System.nanoTime() + millis * 1_000_000;
+    while (alive(pid)) {
+      if (System.nanoTime() > end) return false;
+      nap(20);
+    }
+    return true;
+  }
+
+  public static void deleteTree(Path dir) {
+    try (Stream<Path> s = Files.walk(dir)) {
+      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // a temp dir left behind is harmless
+    }
+  }
+}
