@@ -57,7 +57,9 @@ public final class ConnectionOptions {
     }
     if ((cert == null) != (key == null)) throw Exit.usage("--cert and --key go together");
     if (dialTimeout.isZero()) throw Exit.usage("--dial-timeout must be more than 0s");
-    return new Connection(List.copyOf(endpoints), user, password(), cacert, cert, key, dialTimeout);
+    String password = password();
+    if (user != null && password == null) throw Exit.usage("--user " + user + " needs a password: set CONCH_PASSWORD or use --password-file");
+    return new Connection(List.copyOf(endpoints), user, password, cacert, cert, key, dialTimeout);
   }
 
   private String password() {

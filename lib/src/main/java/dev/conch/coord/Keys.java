@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  */
 public final class Keys {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
-  private static final Pattern PREFIX = Pattern.compile("(/[A-Za-z0-9._-]+)+");
+  private static final Pattern PREFIX = Pattern.compile("(/(?!\\.\\.?(?:/|$))[A-Za-z0-9._-]+)+");
 
   private final String root;
 

@@ -31,7 +31,7 @@ public final class Etcd {
         .connectTimeout(c.dialTimeout())
         .retryMaxDuration(c.dialTimeout());
     if (c.user() != null) {
-      b.user(bytes(c.user())).password(bytes(c.password() == null ? "" : c.password()));
+      b.user(bytes(c.user())).password(bytes(c.password()));
     }
     if (c.cacert() != null || c.cert() != null) {
       try {

@@ -44,6 +44,8 @@ public final class Child {
           Durations.seconds(killAfter), Long.toString(Math.max(1, killAfter.toMillis() / 100)), Durations.seconds(atLeastOneMs(deadline))));
       argv.addAll(cmd);
       ProcessBuilder pb = new ProcessBuilder(argv).inheritIO();
+      // the etcd password is for conch alone: the command (and whatever it runs) never sees it
+      pb.environment().remove("CONCH_PASSWORD");
       pb.environment().putAll(env);
       return new Child(pb.start(), control);
     } catch (IOException e) {

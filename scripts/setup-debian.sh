@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what conch's demo and tests need on a fresh Debian machine: a JDK, Maven (which brings
+# JBang and every library from Maven Central), etcd and etcdctl from Debian's packages. Idempotent.
+set -euo pipefail
+missing=()
+command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
+command -v javac >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
+command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
+command -v etcdctl >/dev/null 2>&1 || missing+=(etcd-client)
+command -v setsid >/dev/null 2>&1 || missing+=(util-linux)
+command -v kill >/dev/null 2>&1 || missing+=(procps)
+if ((${#missing[@]})); then
+  sudo=()
+  [ "$(id -u)" = 0 ] || sudo=(sudo)
+  echo "setup: installing ${missing[*]}" >&2
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,180 @@
+package dev.conch.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every way the contract says conch can be launched, each as a real process through the checkout's
+ * ./jbang wrapper against a real etcd: the script from the checkout, a tool's script alone, the catalog
+ * alias inside and outside the checkout, {@code jbang app install}, and --help/--version.
+ */
+class LaunchIT {
+  static final Path ROOT = Conch.ROOT;
+  static final String JBANG = ROOT.resolve("jbang").toString();
+  static final String CATALOG = ROOT.resolve("jbang-catalog.json").toString();
+  /** The child prints what conch told it; a leader's output is exactly this one line. */
+  static final List<String> REPORT = List.of("--", "sh", "-c", "echo \"$CONCH_TOOL $CONCH_NAME $CONCH_REV\"");
+
+  static EtcdServer etcd;
+
+  @BeforeAll
+  static void up() {
+    etcd = EtcdServer.start();
+  }
+
+  @AfterAll
+  static void down() {
+    etcd.close();
+  }
+
+  @Test
+  void scriptFromTheCheckout() {
+    Conch c = new Conch(etcd.endpoint);
+    Conch.Run who = c.launch(List.of(JBANG, ROOT.resolve("conch.java").toString(), "elect", "vacant", "--who"));
+    assertEquals(1, who.exit(120_000), who.stderr());
+    assertEquals("", who.stdout(), "nothing on stdout for a vacant office (JBang's chatter included)");
+    Conch.Run run = c.launch(cat(List.of(JBANG, ROOT.resolve("conch.java").toString(), "elect", "o1"), REPORT));
+    assertLed(c, "o1", run.exit(120_000), run.stdout(), run.stderr());
+  }
+
+  @Test
+  void eachToolAlone() {
+    Conch c = new Conch(etcd.endpoint);
+    Conch.Run run = c.launch(cat(List.of(JBANG, ROOT.resolve("elect.java").toString(), "o2"), REPORT));
+    assertLed(c, "o2", run.exit(120_000), run.stdout(), run.stderr());
+  }
+
+  @Test
+  void aliasInsideTheCheckout() {
+    Conch c = new Conch(etcd.endpoint);
+    Procs.Result conch = exec(c, ROOT, Map.of(), cat(List.of("./jbang", "conch", "elect", "o3"), REPORT));
+    assertLed(c, "o3", conch.code(), conch.out(), conch.err());
+    Procs.Result elect = exec(c, ROOT, Map.of(), List.of("./jbang", "elect", "vacant", "--who"));
+    assertEquals(1, elect.code(), "the elect alias: " + elect.err());
+    assertEquals("", elect.out());
+  }
+
+  @Test
+  void aliasFromElsewhere() throws IOException {
+    Conch c = new Conch(etcd.endpoint);
+    Path elsewhere = Files.createTempDirectory("conch-elsewhere-");
+    try {
+      Procs.Result r = exec(c, elsewhere, Map.of(), cat(List.of(JBANG, "conch@" + CATALOG, "elect", "o4"), REPORT));
+      assertLed(c, "o4", r.code(), r.out(), r.err());
+    } finally {
+      Procs.deleteTree(elsewhere);
+    }
+  }
+
+  @Test
+  void appInstallPutsConchOnPath() throws IOException {
+    Path home = Path.of(System.getProperty("user.home"));
+    Map<String, Optional<String>> before = homeFiles(home);
+    Conch c = new Conch(etcd.endpoint);
+    Path tmp = Files.createTempDirectory("conch-install-");
+    try {
+      Path jbangDir = tmp.resolve("jbang-dir");
+      Path bin = Files.createDirectories(tmp.resolve("bin"));
+      Files.createSymbolicLink(bin.resolve("jbang"), ROOT.resolve("jbang"));
+      Map<String, String> env = Map.of("JBANG_DIR", jbangDir.toString(),
+          "PATH", jbangDir.resolve("bin") + ":" + bin + ":" + System.getenv("PATH"));
+
+      Procs.Result install = exec(c, tmp, env, List.of("bash", "-c", "jbang app install --name conch \"$1\"", "install", "conch@" + CATALOG));
+      assertEquals(0, install.code(), install.err());
+      assertTrue(install.err().contains("Command installed: conch"), install.err());
+      assertTrue(Files.isExecutable(jbangDir.resolve("bin/conch")), "installed under JBANG_DIR/bin");
+
+      Procs.Result which = exec(c, tmp, env, List.of("bash", "-c", "command -v conch"));
+      assertEquals(jbangDir.resolve("bin/conch").toString(), which.out().strip(), "PATH finds the installed command");
+      Procs.Result r = exec(c, tmp, env, List.of("bash", "-c", "conch elect o5 -- sh -c 'echo \"$CONCH_TOOL $CONCH_NAME $CONCH_REV\"'"));
+      assertLed(c, "o5", r.code(), r.out(), r.err());
+    } finally {
+      Procs.deleteTree(tmp);
+    }
+    assertEquals(before, homeFiles(home), "~/.bashrc, profiles and ~/.jbang/bin untouched by app install");
+  }
+
+  @Test
+  void helpAndVersion() {
+    Conch c = new Conch(etcd.endpoint);
+    Procs.Result help = exec(c, ROOT, Map.of(), List.of("./jbang", "conch.java", "--help"));
+    assertEquals(0, help.code(), help.err());
+    assertTrue(help.out().contains("Usage: conch") && help.out().contains("elect"), help.out());
+    Procs.Result version = exec(c, ROOT, Map.of(), List.of("./jbang", "conch.java", "--version"));
+    assertEquals(0, version.code(), version.err());
+    assertEquals("conch 0.1.0", version.out().strip());
+    Procs.Result electHelp = exec(c, ROOT, Map.of(), List.of("./jbang", "conch.java", "elect", "--help"));
+    assertEquals(0, electHelp.code(), electHelp.err());
+    assertTrue(electHelp.out().contains("OFFICE") && electHelp.out().contains("77 refused by etcd"), electHelp.out());
+  }
+
+  /** The child ran as leader of {@code office}: exit 0, exactly its one line on stdout, the office released. */
+  static void assertLed(Conch c, String office, int code, String out, String err) {
+    assertEquals(0, code, err);
+    assertTrue(out.matches("elect " + office + " [1-9][0-9]*\n"), "stdout is the child's line only: [" + out + "] stderr: " + err);
+    assertFalse(err.contains("Downloading JDK"), "JBang used the JDK on PATH: " + err);
+    assertEquals(List.of(), c.keys(), "released");
+  }
+
+  /** Runs {@code cmd} in {@code cwd} with the Conch instance's connection environment plus {@code extra}. */
+  static Procs.Result exec(Conch c, Path cwd, Map<String, String> extra, List<String> cmd) {
+    Map<String, String> env = new HashMap<>();
+    env.put("CONCH_ENDPOINTS", c.endpoint);
+    env.put("CONCH_PREFIX", c.prefix);
+    env.put("JBANG_NO_VERSION_CHECK", "true");
+    env.putAll(extra);
+    try {
+      ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile())
+          .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+      pb.environment().putAll(env);
+      Process p = pb.start();
+      var out = java.util.concurrent.CompletableFuture.supplyAsync(() -> Procs.read(p.getInputStream()));
+      var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> Procs.read(p.getErrorStream()));
+      if (!p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new AssertionError("timed out: " + cmd + " in " + cwd);
+      }
+      return new Procs.Result(p.exitValue(), out.join(), err.join());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static List<String> cat(List<String> a, List<String> b) {
+    List<String> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
+  }
+
+  /** The files a careless install would touch in HOME, with their contents (empty when absent). */
+  static Map<String, Optional<String>> homeFiles(Path home) {
+    Map<String, Optional<String>> m = new LinkedHashMap<>();
+    for (String f : List.of(".bashrc", ".bash_profile", ".profile", ".zshrc", ".zshenv", ".jbang/bin/conch", ".jbang/jbang.properties")) {
+      Path p = home.resolve(f);
+      try {
+        m.put(f, Files.exists(p) ? Optional.of(Files.readString(p)) : Optional.empty());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return m;
+  }
+}
