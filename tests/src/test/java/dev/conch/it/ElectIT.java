@@ -73,6 +73,30 @@ class ElectIT {
   }
 
   @Test
+  void fleetOfFourRunsOneAtATimeInTokenOrder() {
+    Conch c = new Conch(etcd.endpoint);
+    Path log = c.file("log");
+    String job = "echo \"$CONCH_REV $(date +%s%N)\" >> " + q(log) + "; sleep 0.3; echo \"$CONCH_REV $(date +%s%N)\" >> " + q(log);
+    List<Conch.Run> runs = new java.util.ArrayList<>();
+    for (int i = 0; i < 4; i++) runs.add(c.start("elect", "o", "--", "bash", "-c", job));
+    for (Conch.Run r : runs) assertEquals(0, r.exit(30_000), r.stderr());
+    List<String> l = Conch.lines(log);
+    assertEquals(8, l.size(), l.toString());
+    long lastEnd = 0;
+    long lastRev = 0;
+    for (int i = 0; i < 8; i += 2) {
+      String[] start = l.get(i).split(" ");
+      String[] end = l.get(i + 1).split(" ");
+      assertEquals(start[0], end[0], "each run's start and end are adjacent: no overlap " + l);
+      assertTrue(Long.parseLong(start[1]) >= lastEnd, "starts after the previous run ended: " + l);
+      assertTrue(Long.parseLong(start[0]) > lastRev, "tokens strictly increase: " + l);
+      lastEnd = Long.parseLong(end[1]);
+      lastRev = Long.parseLong(start[0]);
+    }
+    assertEquals(List.of(), c.keys());
+  }
+
+  @Test
   void whoOnVacantOfficeExitsOneAndPrintsNothing() {
     Conch c = new Conch(etcd.endpoint);
     Conch.Run r = c.run("elect", "vacant", "--who");

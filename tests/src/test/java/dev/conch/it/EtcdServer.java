@@ -71,6 +71,15 @@ public final class EtcdServer implements AutoCloseable {
     }
   }
 
+  /** Freezes etcd (SIGSTOP): to every client it is a partition, with connections open but silent. */
+  public void freeze() {
+    Procs.kill("STOP", process.pid());
+  }
+
+  public void thaw() {
+    Procs.kill("CONT", process.pid());
+  }
+
   @Override
   public void close() {
     process.destroy();
