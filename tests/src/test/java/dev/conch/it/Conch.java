@@ -46,7 +46,7 @@ public final class Conch {
   /** The wrapper's classpath: the JBang-built conch.java jar and its //DEPS, the lib among them. */
   public static synchronized String classpath() {
     if (classpath == null) {
-      Procs.Result build = Procs.run(List.of(ROOT.resolve("jbang").toString(), "build", ROOT.resolve("conch.java").toString()), Map.of());
+      Procs.Result build = Procs.run(List.of(ROOT.resolve("jbang").toString(), "build", "--fresh", ROOT.resolve("conch.java").toString()), Map.of());
       if (build.code() != 0) throw new IllegalStateException("jbang build conch.java failed: " + build.err());
       Procs.Result info = Procs.run(List.of(ROOT.resolve("jbang").toString(), "info", "classpath", ROOT.resolve("conch.java").toString()), Map.of());
       if (info.code() != 0) throw new IllegalStateException("jbang info classpath failed: " + info.err());
@@ -75,6 +75,16 @@ public final class Conch {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Starts {@code conch ARGS... -- <a command that runs until stopped>} and returns once that command runs. */
+  public Run holding(String... args) {
+    Path up = file("up-" + SEQ.incrementAndGet());
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("--", "bash", "-c", "echo up > '" + up + "'; exec sleep 300"));
+    Run r = start(all.toArray(String[]::new));
+    awaitLines(up, 1, 20_000);
+    return r;
   }
 
   /** Runs {@code conch ARGS...} to its end. */
@@ -109,6 +119,12 @@ public final class Conch {
         Thread.currentThread().interrupt();
         throw new IllegalStateException(e);
       }
+    }
+
+    /** SIGTERM, forwarded to the command: the wrapper exits 143 and releases. */
+    public int stop() {
+      Procs.kill("TERM", pid());
+      return exit(20_000);
     }
 
     public String stdout() {

@@ -119,48 +119,39 @@ class ElectIT {
         "\"lease\"", "\"version\"", "\"rev\":" + rev)) {
       assertTrue(json.stdout().contains(field), field + " in " + json.stdout());
     }
-    Procs.kill("TERM", holder.pid());
-    holder.exit(20_000);
+    holder.stop();
   }
 
   @Test
   void nonblockExitsSeventyFiveFastAndLeavesNoKey() {
     Conch c = new Conch(etcd.endpoint);
-    Path env = c.file("env");
-    Conch.Run holder = c.start("elect", "o", "--", "bash", "-c", "echo up > " + q(env) + "; sleep 30");
-    Conch.awaitLines(env, 1, 20_000);
+    Conch.Run holder = c.holding("elect", "o");
     Path ran = c.file("ran");
     Conch.Run r = c.run("elect", "o", "--nonblock", "--", "touch", ran.toString());
     assertEquals(75, r.exit(0));
     assertFalse(ran.toFile().exists(), "the command never ran");
     assertTrue(r.stderr().contains("not acquired"), r.stderr());
     assertEquals(1, c.keys().size(), "only the holder's key: " + c.keys());
-    Procs.kill("TERM", holder.pid());
-    holder.exit(20_000);
+    holder.stop();
   }
 
   @Test
   void timeoutWithdrawsAndExitsSeventyFive() {
     Conch c = new Conch(etcd.endpoint);
-    Path env = c.file("env");
-    Conch.Run holder = c.start("elect", "o", "--", "bash", "-c", "echo up > " + q(env) + "; sleep 30");
-    Conch.awaitLines(env, 1, 20_000);
+    Conch.Run holder = c.holding("elect", "o");
     long t0 = System.nanoTime();
     Conch.Run r = c.run("elect", "o", "--timeout", "1500ms", "--", "true");
     long took = (System.nanoTime() - t0) / 1_000_000;
     assertEquals(75, r.exit(0));
     assertTrue(took >= 1500, "not before the timeout: " + took + " ms");
     assertEquals(1, c.keys().size(), "the waiter's key is gone: " + c.keys());
-    Procs.kill("TERM", holder.pid());
-    holder.exit(20_000);
+    holder.stop();
   }
 
   @Test
   void signalWhileWaitingWithdrawsAndExits128PlusN() {
     Conch c = new Conch(etcd.endpoint);
-    Path env = c.file("env");
-    Conch.Run holder = c.start("elect", "o", "--", "bash", "-c", "echo up > " + q(env) + "; sleep 60");
-    Conch.awaitLines(env, 1, 20_000);
+    Conch.Run holder = c.holding("elect", "o");
     Path ran = c.file("ran");
     for (String[] sig : new String[][] {{"TERM", "143"}, {"INT", "130"}, {"HUP", "129"}}) {
       Conch.Run w = c.start("elect", "o", "--", "touch", ran.toString());
@@ -171,8 +162,7 @@ class ElectIT {
       assertTrue(w.stderr().contains("SIG" + sig[0]), w.stderr());
     }
     assertFalse(ran.toFile().exists(), "no waiter ever started the command");
-    Procs.kill("TERM", holder.pid());
-    holder.exit(20_000);
+    holder.stop();
   }
 
   @Test
