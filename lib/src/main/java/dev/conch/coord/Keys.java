@@ -40,7 +40,12 @@ public final class Keys {
 
   /** The directory of a semaphore's contenders that agree on {@code max}, ending in a slash. */
   public String sema(String sema, int max) {
-    return root + "sema/" + name("semaphore", sema) + "/" + max + "/";
+    return semaAll(sema) + max + "/";
+  }
+
+  /** The directory above every {@code max} of a semaphore, ending in a slash. */
+  public String semaAll(String sema) {
+    return root + "sema/" + name("semaphore", sema) + "/";
   }
 
   /** A candidate's or contender's own key: its directory plus its lease in hex. */

@@ -89,10 +89,9 @@ public final class Wrapper {
     }
     if (session.lost().isDone()) return null;
     if (turn.isDone() && !turn.isCompletedExceptionally()) return null;
+    Throwable failed = turn.isCompletedExceptionally() ? turn.handle((v, e) -> e).join() : null; // leaving cancels turn
     slot.leave();
-    if (turn.isCompletedExceptionally()) {
-      throw dev.conch.etcd.Etcd.failure(turn.handle((v, e) -> e).join(), "waiting for " + hold.name());
-    }
+    if (failed != null) throw dev.conch.etcd.Etcd.failure(failed, "waiting for " + hold.name());
     return fail(Exit.NOT_ACQUIRED, "not acquired within --timeout " + dev.conch.cli.Durations.format(hold.timeout()));
   }
 

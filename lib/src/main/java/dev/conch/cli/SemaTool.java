@@ -1,0 +1,67 @@
+package dev.conch.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.conch.coord.Holder;
+import dev.conch.coord.Semaphore;
+import dev.conch.etcd.Connection;
+import dev.conch.etcd.Etcd;
+import dev.conch.proc.Hold;
+import dev.conch.proc.Wrapper;
+import io.etcd.jetcd.Client;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** {@code conch sema}: what the sema script calls once picocli has parsed its line. */
+public final class SemaTool {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private SemaTool() {}
+
+  public static int run(ConnectionOptions conn, HoldOptions opts, String name, Integer max, List<String> cmd) {
+    return Tool.guarded("sema", name, () -> {
+      String all = conn.keys().semaAll(name);
+      if (max != null && (max < 1 || max > 10_000)) throw Exit.usage("--max must be from 1 to 10000, not " + max);
+      Connection c = conn.connection();
+      if (opts.who) {
+        try (Client client = Etcd.connect(c)) {
+          return who(name, Semaphore.groups(client, all, c.dialTimeout()), max, opts.json);
+        }
+      }
+      if (max == null) throw Exit.usage("--max N is required: at most N commands run at once");
+      Hold hold = new Hold("sema", name, Tool.command(cmd), opts.ttlSeconds(), opts.killAfter, opts.nonblock,
+          opts.timeout, false, java.time.Duration.ZERO, java.time.Duration.ZERO, c.dialTimeout());
+      String dir = conn.keys().sema(name, max);
+      try (Client client = Etcd.connect(c)) {
+        return new Wrapper(client, hold, s -> new Semaphore(client, dir, s, max)).run();
+      }
+    });
+  }
+
+  /** Holders in rank order and the number of waiters, per {@code --max} found; warns when they disagree. */
+  private static int who(String name, List<Semaphore.Group> groups, Integer max, boolean json) throws Exception {
+    if (groups.size() > 1) {
+      Log.line("sema", name, "contenders disagree on --max (" + groups.stream().map(g -> "" + g.max())
+          .collect(Collectors.joining(", ")) + "): each --max has slots of its own");
+    }
+    boolean any = false;
+    for (Semaphore.Group g : groups) {
+      if (max != null && g.max() != max) continue;
+      any |= !g.holders().isEmpty();
+      if (json) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("name", name);
+        o.put("max", g.max());
+        o.put("holders", g.holders());
+        o.put("waiters", g.waiters());
+        System.out.println(JSON.writeValueAsString(o));
+      } else {
+        int slot = 0;
+        for (Holder h : g.holders()) System.out.println("slot " + ++slot + "/" + g.max() + ": " + h.describe());
+        System.out.println("waiting: " + g.waiters());
+      }
+    }
+    return any ? Exit.OK : Exit.NOTHING;
+  }
+}

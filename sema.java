@@ -1,0 +1,43 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//DEPS dev.conch:conch-lib:0.1.0
+//DESCRIPTION conch sema: run a command while holding one of at most N slots fleet-wide, first come first served.
+
+import dev.conch.cli.Cli;
+import dev.conch.cli.ConnectionOptions;
+import dev.conch.cli.HoldOptions;
+import dev.conch.cli.SemaTool;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "sema", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Run CMD only while holding one of at most N slots of NAME; waiters are served in arrival order.",
+    footer = {"", "Exit: the command's status; 1 nobody holds (--who); 64 usage; 69 etcd unreachable; 70 lease lost;",
+        "      75 not acquired; 77 refused by etcd; 129/130/143 signalled while waiting.",
+        "Example: conch sema db-migrate --max 2 -- ./migrate.sh"})
+class sema implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "NAME", description = "the semaphore: [A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+  String name;
+
+  @Parameters(index = "1..*", paramLabel = "CMD", description = "the command and its arguments, after --")
+  List<String> cmd;
+
+  @Option(names = "--max", paramLabel = "N", description = "at most N holders at once, 1 to 10000 (required, except with --who)")
+  Integer max;
+
+  @Mixin HoldOptions hold;
+  @Mixin ConnectionOptions conn;
+
+  @Override
+  public Integer call() {
+    return SemaTool.run(conn, hold, name, max, cmd);
+  }
+
+  public static void main(String... args) {
+    Cli.main(new sema(), args);
+  }
+}
