@@ -31,8 +31,8 @@ public final class Election extends Member {
   }
 
   @Override
-  public CompletableFuture<Void> acquired() {
-    return predecessor().thenCompose(r -> r.getKvs().isEmpty() ? CompletableFuture.<Void>completedFuture(null)
+  public CompletableFuture<Long> acquired() {
+    return predecessor().thenCompose(r -> r.getKvs().isEmpty() ? CompletableFuture.completedFuture(r.getHeader().getRevision())
         // watch from this read's revision so that no deletion slips by between the read and the watch
         : lookAgainAfter(KeyWaits.deleted(client, r.getKvs().get(0).getKey(), r.getHeader().getRevision() + 1), this::acquired));
   }

@@ -57,10 +57,10 @@ abstract class Member implements Slot {
   }
 
   /** Waits for {@code wake}, then looks again: an event never means "your turn", only "look again". */
-  protected CompletableFuture<Void> lookAgainAfter(CompletableFuture<Void> wake, Supplier<CompletableFuture<Void>> look) {
+  protected CompletableFuture<Long> lookAgainAfter(CompletableFuture<Void> wake, Supplier<CompletableFuture<Long>> look) {
     waiting = wake;
     return wake.handle((v, e) -> null)
-        .thenCompose(x -> hasLeft() ? CompletableFuture.failedFuture(new java.util.concurrent.CancellationException("left")) : look.get());
+        .thenCompose(x -> hasLeft() ? CompletableFuture.<Long>failedFuture(new java.util.concurrent.CancellationException("left")) : look.get());
   }
 
   private synchronized boolean hasLeft() {

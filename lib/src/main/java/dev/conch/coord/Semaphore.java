@@ -73,25 +73,25 @@ public final class Semaphore extends Member {
   }
 
   @Override
-  public CompletableFuture<Void> acquired() {
-    CompletableFuture<Void> turn = new CompletableFuture<>();
-    waitTurn().whenComplete((v, e) -> {
+  public CompletableFuture<Long> acquired() {
+    CompletableFuture<Long> turn = new CompletableFuture<>();
+    waitTurn().whenComplete((at, e) -> {
       if (e != null) {
         turn.completeExceptionally(e);
         return;
       }
-      turn.complete(null); // the caller sees the acquisition first, so acquisitions are observed in queue order;
+      turn.complete(at); // the caller sees the acquisition first, so acquisitions are observed in queue order;
       touch(); // then our successor wakes and, rank now max, becomes the first waiter
     });
     return turn;
   }
 
-  private CompletableFuture<Void> waitTurn() {
+  private CompletableFuture<Long> waitTurn() {
     return look().thenCompose(p -> {
       int ahead = p.first().size();
       long from = p.revision() + 1;
       return switch (Ranks.decide(ahead, max, ahead > 0 && p.first().get(ahead - 1).getKey().equals(p.predecessor().getKey()))) {
-        case HOLD -> CompletableFuture.<Void>completedFuture(null);
+        case HOLD -> CompletableFuture.completedFuture(p.revision());
         case WATCH_DELETIONS_AHEAD -> lookAgainAfter(KeyWaits.deletedBefore(client, Etcd.bytes(dir), from, rev), this::waitTurn);
         case WATCH_PREDECESSOR -> lookAgainAfter(KeyWaits.changed(client, p.predecessor().getKey(), from), this::waitTurn);
       };

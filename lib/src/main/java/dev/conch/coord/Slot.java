@@ -11,8 +11,11 @@ public interface Slot {
   /** One read: do we hold it now? (for {@code --nonblock}) */
   boolean ready();
 
-  /** Completes when our turn has come. Every wake-up re-reads; an event never means "you hold it". */
-  CompletableFuture<Void> acquired();
+  /**
+   * Completes, with the etcd revision of the read that found our turn had come, when it has. Every
+   * wake-up re-reads; an event never means "you hold it".
+   */
+  CompletableFuture<Long> acquired();
 
   /** Our own key; its deletion by anyone means we no longer hold. */
   ByteSequence key();

@@ -79,7 +79,7 @@ public final class Wrapper {
       slot.leave();
       return fail(Exit.NOT_ACQUIRED, "not acquired: held by another (--nonblock)");
     }
-    CompletableFuture<Void> turn = slot.acquired();
+    CompletableFuture<Long> turn = slot.acquired();
     CompletableFuture<Void> timeout = hold.timeout() == null ? new CompletableFuture<>()
         : new CompletableFuture<Void>().completeOnTimeout(null, hold.timeout().toMillis(), TimeUnit.MILLISECONDS);
     CompletableFuture.anyOf(turn, timeout, signals.first(), session.lost()).handle((v, e) -> null).join();

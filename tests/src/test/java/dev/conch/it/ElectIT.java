@@ -133,6 +133,7 @@ class ElectIT {
     assertTrue(r.stderr().contains("not acquired"), r.stderr());
     assertEquals(1, c.keys().size(), "only the holder's key: " + c.keys());
     holder.stop();
+    assertEquals(0, c.run("elect", "free", "--nonblock", "--", "true").exit(0), "a vacant office is taken at once");
   }
 
   @Test
