@@ -29,6 +29,7 @@ class LaunchIT {
   static final String CATALOG = ROOT.resolve("jbang-catalog.json").toString();
   /** The child prints what conch told it; a leader's output is exactly this one line. */
   static final List<String> REPORT = List.of("--", "sh", "-c", "echo \"$CONCH_TOOL $CONCH_NAME $CONCH_REV\"");
+  static final List<String> SEMA_REPORT = cat(List.of("--max", "1"), REPORT);
 
   static EtcdServer etcd;
 
@@ -57,6 +58,8 @@ class LaunchIT {
     Conch c = new Conch(etcd.endpoint);
     Conch.Run run = c.launch(cat(List.of(JBANG, ROOT.resolve("elect.java").toString(), "o2"), REPORT));
     assertLed(c, "o2", run.exit(120_000), run.stdout(), run.stderr());
+    Conch.Run sema = c.launch(cat(List.of(JBANG, ROOT.resolve("sema.java").toString(), "s2"), SEMA_REPORT));
+    assertRan(c, "sema s2", sema.exit(120_000), sema.stdout(), sema.stderr());
   }
 
   @Test
@@ -67,6 +70,8 @@ class LaunchIT {
     Procs.Result elect = exec(c, ROOT, Map.of(), List.of("./jbang", "elect", "vacant", "--who"));
     assertEquals(1, elect.code(), "the elect alias: " + elect.err());
     assertEquals("", elect.out());
+    Procs.Result sema = exec(c, ROOT, Map.of(), cat(List.of("./jbang", "sema", "s3"), SEMA_REPORT));
+    assertRan(c, "sema s3", sema.code(), sema.out(), sema.err());
   }
 
   @Test
@@ -114,7 +119,7 @@ class LaunchIT {
     Conch c = new Conch(etcd.endpoint);
     Procs.Result help = exec(c, ROOT, Map.of(), List.of("./jbang", "conch.java", "--help"));
     assertEquals(0, help.code(), help.err());
-    assertTrue(help.out().contains("Usage: conch") && help.out().contains("elect"), help.out());
+    assertTrue(help.out().contains("Usage: conch") && help.out().contains("elect") && help.out().contains("sema"), help.out());
     Procs.Result version = exec(c, ROOT, Map.of(), List.of("./jbang", "conch.java", "--version"));
     assertEquals(0, version.code(), version.err());
     assertEquals("conch 0.1.0", version.out().strip());
@@ -125,8 +130,13 @@ class LaunchIT {
 
   /** The child ran as leader of {@code office}: exit 0, exactly its one line on stdout, the office released. */
   static void assertLed(Conch c, String office, int code, String out, String err) {
+    assertRan(c, "elect " + office, code, out, err);
+  }
+
+  /** The child ran under {@code toolAndName} ("elect o1"): exit 0, exactly its one line on stdout, released. */
+  static void assertRan(Conch c, String toolAndName, int code, String out, String err) {
     assertEquals(0, code, err);
-    assertTrue(out.matches("elect " + office + " [1-9][0-9]*\n"), "stdout is the child's line only: [" + out + "] stderr: " + err);
+    assertTrue(out.matches(toolAndName + " [1-9][0-9]*\n"), "stdout is the child's line only: [" + out + "] stderr: " + err);
     assertFalse(err.contains("Downloading JDK"), "JBang used the JDK on PATH: " + err);
     assertEquals(List.of(), c.keys(), "released");
   }
@@ -138,24 +148,7 @@ class LaunchIT {
     env.put("CONCH_PREFIX", c.prefix);
     env.put("JBANG_NO_VERSION_CHECK", "true");
     env.putAll(extra);
-    try {
-      ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile())
-          .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-      pb.environment().putAll(env);
-      Process p = pb.start();
-      var out = java.util.concurrent.CompletableFuture.supplyAsync(() -> Procs.read(p.getInputStream()));
-      var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> Procs.read(p.getErrorStream()));
-      if (!p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new AssertionError("timed out: " + cmd + " in " + cwd);
-      }
-      return new Procs.Result(p.exitValue(), out.join(), err.join());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return Procs.run(cmd, env, cwd);
   }
 
   static List<String> cat(List<String> a, List<String> b) {

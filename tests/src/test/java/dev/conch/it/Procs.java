@@ -19,11 +19,16 @@ public final class Procs {
   private Procs() {}
 
   public static Result run(List<String> cmd, Map<String, String> env) {
+    return run(cmd, env, null);
+  }
+
+  /** Runs {@code cmd} in {@code cwd} (null: ours) with {@code env} added, stdin empty, to its end. */
+  public static Result run(List<String> cmd, Map<String, String> env, Path cwd) {
     try {
-      ProcessBuilder pb = new ProcessBuilder(cmd);
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+      if (cwd != null) pb.directory(cwd.toFile());
       pb.environment().putAll(env);
       Process p = pb.start();
-      p.getOutputStream().close();
       CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
       CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
       if (!p.waitFor(120, TimeUnit.SECONDS)) {
