@@ -9,9 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * conch against an etcd with authentication enabled: user alice may read and write only under /allowed/.
@@ -22,12 +22,10 @@ class AuthIT {
   static final String PASSWORD = "alice-Pw-" + Long.toHexString(System.nanoTime());
   static final String WRONG = "not-" + PASSWORD;
 
-  static EtcdServer etcd;
+  @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
 
   @BeforeAll
   static void up() {
-    etcd = EtcdServer.start();
-    Conch.classpath();
     ctl("user", "add", ROOT_AUTH);
     ctl("user", "grant-role", "root", "root");
     ctl("user", "add", "alice:" + PASSWORD);
@@ -35,30 +33,25 @@ class AuthIT {
     ctl("role", "grant-permission", "conch", "--prefix=true", "readwrite", "/allowed/");
     ctl("user", "grant-role", "alice", "conch");
     ctl("auth", "enable");
-    assertEquals(0, Etcdctl.run(etcd.endpoint, "--user", "alice:" + PASSWORD, "put", "/allowed/probe", "x").code(), "alice may write /allowed/");
-    assertTrue(Etcdctl.run(etcd.endpoint, "get", "/allowed/probe").code() != 0, "auth is on: anonymous reads refused");
-  }
-
-  @AfterAll
-  static void down() {
-    etcd.close();
+    assertEquals(0, Etcdctl.run(etcd.endpoint(), "--user", "alice:" + PASSWORD, "put", "/allowed/probe", "x").code(), "alice may write /allowed/");
+    assertTrue(Etcdctl.run(etcd.endpoint(), "get", "/allowed/probe").code() != 0, "auth is on: anonymous reads refused");
   }
 
   static void ctl(String... args) {
-    Procs.Result r = Etcdctl.run(etcd.endpoint, args);
+    Procs.Result r = Etcdctl.run(etcd.endpoint(), args);
     assertEquals(0, r.code(), "etcdctl " + String.join(" ", args) + ": " + r.err());
   }
 
   /** alice, with the password in CONCH_PASSWORD, under a prefix of her own below {@code top}. */
   static Conch alice(String top, String password) {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     c.env("CONCH_USER", "alice").env("CONCH_PREFIX", top + c.prefix);
     return password == null ? c : c.env("CONCH_PASSWORD", password);
   }
 
   /** Keys under the Conch instance's prefix below {@code top}, read as root. */
   static List<String> keys(Conch c, String top) {
-    Procs.Result r = Etcdctl.run(etcd.endpoint, "--user", ROOT_AUTH, "get", "--prefix", "--keys-only", top + c.prefix + "/");
+    Procs.Result r = Etcdctl.run(etcd.endpoint(), "--user", ROOT_AUTH, "get", "--prefix", "--keys-only", top + c.prefix + "/");
     assertEquals(0, r.code(), r.err());
     String out = r.out().strip();
     return out.isEmpty() ? List.of() : List.of(out.split("\\R+"));
@@ -160,7 +153,7 @@ class AuthIT {
     assertEquals(0, json.exit(0), json.stderr());
     assertTrue(json.stdout().contains("\"pid\":" + holder.pid()) && json.stdout().contains("\"cmd\":[\"sh\""), json.stdout());
     assertFalse(json.stdout().contains(PASSWORD), json.stdout());
-    Procs.Result raw = Etcdctl.run(etcd.endpoint, "--user", ROOT_AUTH, "get", "--prefix", "/allowed" + c.prefix + "/");
+    Procs.Result raw = Etcdctl.run(etcd.endpoint(), "--user", ROOT_AUTH, "get", "--prefix", "/allowed" + c.prefix + "/");
     assertTrue(raw.out().contains("\"pid\":" + holder.pid()), "the holder's record as stored in etcd: " + raw.out());
     assertFalse(raw.out().contains(PASSWORD), "nothing stored in etcd holds the password: " + raw.out());
     Procs.kill("TERM", holder.pid());

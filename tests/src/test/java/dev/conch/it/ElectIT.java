@@ -6,24 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** conch elect end to end (contract sections 4-6): real etcd, real wrapper processes, real signals. */
 class ElectIT {
-  static EtcdServer etcd;
-
-  @BeforeAll
-  static void up() {
-    etcd = EtcdServer.start();
-    Conch.classpath();
-  }
-
-  @AfterAll
-  static void down() {
-    etcd.close();
-  }
+  @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
 
   static String q(Path p) {
     return "'" + p + "'";
@@ -31,13 +19,13 @@ class ElectIT {
 
   @Test
   void winnerRunsChildWithFencingTokenAndEnvironment() {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     Path env = c.file("env");
     Conch.Run r = c.start("elect", "office1", "--", "bash", "-c",
         "echo \"$CONCH_TOOL $CONCH_NAME $CONCH_REV $CONCH_LEASE\" > " + q(env) + "; sleep 30");
     List<String> line = List.of(Conch.awaitLines(env, 1, 20_000).get(0).split(" "));
     String key = c.prefix + "/v1/elect/office1/" + line.get(3);
-    String json = Etcdctl.run(etcd.endpoint, "get", key, "-w", "json").out();
+    String json = Etcdctl.run(etcd.endpoint(), "get", key, "-w", "json").out();
     assertTrue(json.contains("\"create_revision\":" + line.get(2) + ","), "CONCH_REV is the key's create revision: " + json);
     assertEquals(List.of("elect", "office1"), line.subList(0, 2));
     Procs.kill("TERM", r.pid());
@@ -47,7 +35,7 @@ class ElectIT {
 
   @Test
   void exitsWithTheChildStatusAndReleases() {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     assertEquals(3, c.run("elect", "o", "--", "sh", "-c", "exit 3").exit(0));
     assertEquals(128 + 9, c.run("elect", "o", "--", "sh", "-c", "kill -KILL $$").exit(0));
     assertEquals(List.of(), c.keys());
@@ -55,7 +43,7 @@ class ElectIT {
 
   @Test
   void cleanExitHandsOverInUnderOneSecondWithIncreasingTokens() {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     Path log = c.file("log");
     String job = "echo \"start $(date +%s%N) $CONCH_REV\" >> " + q(log) + "; sleep 2; echo \"end $(date +%s%N) $CONCH_REV\" >> " + q(log);
     Conch.Run a = c.start("elect", "o", "--", "bash", "-c", job);
@@ -74,7 +62,7 @@ class ElectIT {
 
   @Test
   void fleetOfFourRunsOneAtATimeInTokenOrder() {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     Path log = c.file("log");
     String job = "echo \"$CONCH_REV $(date +%s%N)\" >> " + q(log) + "; sleep 0.3; echo \"$CONCH_REV $(date +%s%N)\" >> " + q(log);
     List<Conch.Run> runs = new java.util.ArrayList<>();
@@ -98,7 +86,7 @@ class ElectIT {
 
   @Test
   void whoOnVacantOfficeExitsOneAndPrintsNothing() {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     Conch.Run r = c.run("elect", "vacant", "--who");
     assertEquals(1, r.exit(0));
     assertEquals("", r.stdout());
@@ -106,7 +94,7 @@ class ElectIT {
 
   @Test
   void whoNamesTheLeaderInTextAndJson() {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     Path env = c.file("env");
     Conch.Run holder = c.start("elect", "o", "--", "bash", "-c", "echo $CONCH_REV > " + q(env) + "; sleep 30");
     String rev = Conch.awaitLines(env, 1, 20_000).get(0);
@@ -124,7 +112,7 @@ class ElectIT {
 
   @Test
   void nonblockExitsSeventyFiveFastAndLeavesNoKey() {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     Conch.Run holder = c.holding("elect", "o");
     Path ran = c.file("ran");
     Conch.Run r = c.run("elect", "o", "--nonblock", "--", "touch", ran.toString());
@@ -138,7 +126,7 @@ class ElectIT {
 
   @Test
   void timeoutWithdrawsAndExitsSeventyFive() {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     Conch.Run holder = c.holding("elect", "o");
     long t0 = System.nanoTime();
     Conch.Run r = c.run("elect", "o", "--timeout", "1500ms", "--", "true");
@@ -151,7 +139,7 @@ class ElectIT {
 
   @Test
   void signalWhileWaitingWithdrawsAndExits128PlusN() {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     Conch.Run holder = c.holding("elect", "o");
     Path ran = c.file("ran");
     for (String[] sig : new String[][] {{"TERM", "143"}, {"INT", "130"}, {"HUP", "129"}}) {
@@ -168,7 +156,7 @@ class ElectIT {
 
   @Test
   void signalWhileHoldingIsForwardedThenKillAfter() {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     Path log = c.file("log");
     Conch.Run r = c.start("elect", "o", "--kill-after", "1s", "--", "bash", "-c",
         "trap 'echo got-INT >> " + q(log) + "' INT; echo up >> " + q(log) + "; while :; do sleep 0.2; done");
@@ -184,7 +172,7 @@ class ElectIT {
 
   @Test
   void leaseRevokedKillsTheGroupAndExitsSeventy() {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     Path pids = c.file("pids");
     Path log = c.file("log");
     Conch.Run r = c.start("elect", "o", "--kill-after", "1s", "--", "bash", "-c",
@@ -193,7 +181,7 @@ class ElectIT {
     String[] p = Conch.awaitLines(pids, 1, 20_000).get(0).split(" ");
     String lease = c.keys().get(0).substring(c.keys().get(0).lastIndexOf('/') + 1);
     long revokedAt = System.currentTimeMillis() * 1_000_000;
-    assertEquals(0, Etcdctl.run(etcd.endpoint, "lease", "revoke", lease).code());
+    assertEquals(0, Etcdctl.run(etcd.endpoint(), "lease", "revoke", lease).code());
     assertEquals(70, r.exit(15_000));
     assertTrue(r.stderr().contains("lease lost"), r.stderr());
     List<String> l = Conch.lines(log);
@@ -207,7 +195,7 @@ class ElectIT {
 
   @Test
   void stoppedWrapperHasItsChildKilledByTheDeadline() {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     Path pids = c.file("pids");
     Conch.Run r = c.start("elect", "o", "--ttl", "2s", "--kill-after", "500ms", "--", "bash", "-c",
         "sleep 300 & echo $$ $! > " + q(pids) + "; wait");
@@ -229,7 +217,7 @@ class ElectIT {
 
   @Test
   void killedWrapperLeavesNoChild() {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     Path pids = c.file("pids");
     Conch.Run r = c.start("elect", "o", "--kill-after", "500ms", "--", "bash", "-c",
         "trap '' TERM; sleep 300 & echo $$ $! > " + q(pids) + "; wait");
@@ -241,7 +229,7 @@ class ElectIT {
 
   @Test
   void restartBacksOffAndResetsAfterAStableRun() {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     Path log = c.file("log");
     // runs 1 and 2 fail at once, run 3 is stable (longer than --stable-after), run 4 fails at once
     String job = "n=$(($(wc -l < " + q(log) + " 2>/dev/null || echo 0) + 1)); echo $(date +%s%N) >> " + q(log)
@@ -262,12 +250,12 @@ class ElectIT {
 
   @Test
   void restartCampaignsAgainAfterLeaseLoss() {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     Path log = c.file("log");
     Conch.Run r = c.start("elect", "o", "--restart", "--kill-after", "500ms", "--", "bash", "-c",
         "echo \"$CONCH_REV $CONCH_LEASE\" >> " + q(log) + "; sleep 300");
     String first = Conch.awaitLines(log, 1, 20_000).get(0);
-    assertEquals(0, Etcdctl.run(etcd.endpoint, "lease", "revoke", first.split(" ")[1]).code());
+    assertEquals(0, Etcdctl.run(etcd.endpoint(), "lease", "revoke", first.split(" ")[1]).code());
     String second = Conch.awaitLines(log, 2, 20_000).get(1);
     assertTrue(Long.parseLong(second.split(" ")[0]) > Long.parseLong(first.split(" ")[0]), "new term, higher token");
     Procs.kill("TERM", r.pid());
@@ -290,7 +278,7 @@ class ElectIT {
 
   @Test
   void badInputExitsSixtyFourAndWritesNothing() {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     String[][] bad = {
         {"elect", "bad/name", "--", "true"},
         {"elect", "-dash", "--", "true"},
@@ -309,7 +297,7 @@ class ElectIT {
       assertEquals(1, r.stderr().strip().lines().count(), "one line: " + r.stderr());
     }
     assertEquals(List.of(), c.keys(), "nothing written");
-    assertEquals(List.of(), Etcdctl.keys(etcd.endpoint, "no-slash"), "nothing written");
+    assertEquals(List.of(), Etcdctl.keys(etcd.endpoint(), "no-slash"), "nothing written");
   }
 
   static void awaitKeys(Conch c, int n) {

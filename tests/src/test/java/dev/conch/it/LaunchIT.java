@@ -14,9 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Every way the contract says conch can be launched, each as a real process through the checkout's
@@ -31,21 +30,11 @@ class LaunchIT {
   static final List<String> REPORT = List.of("--", "sh", "-c", "echo \"$CONCH_TOOL $CONCH_NAME $CONCH_REV\"");
   static final List<String> SEMA_REPORT = cat(List.of("--max", "1"), REPORT);
 
-  static EtcdServer etcd;
-
-  @BeforeAll
-  static void up() {
-    etcd = EtcdServer.start();
-  }
-
-  @AfterAll
-  static void down() {
-    etcd.close();
-  }
+  @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
 
   @Test
   void scriptFromTheCheckout() {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     Conch.Run who = c.launch(List.of(JBANG, ROOT.resolve("conch.java").toString(), "elect", "vacant", "--who"));
     assertEquals(1, who.exit(120_000), who.stderr());
     assertEquals("", who.stdout(), "nothing on stdout for a vacant office (JBang's chatter included)");
@@ -55,7 +44,7 @@ class LaunchIT {
 
   @Test
   void eachToolAlone() {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     Conch.Run run = c.launch(cat(List.of(JBANG, ROOT.resolve("elect.java").toString(), "o2"), REPORT));
     assertLed(c, "o2", run.exit(120_000), run.stdout(), run.stderr());
     Conch.Run sema = c.launch(cat(List.of(JBANG, ROOT.resolve("sema.java").toString(), "s2"), SEMA_REPORT));
@@ -64,7 +53,7 @@ class LaunchIT {
 
   @Test
   void aliasInsideTheCheckout() {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     Procs.Result conch = exec(c, ROOT, Map.of(), cat(List.of("./jbang", "conch", "elect", "o3"), REPORT));
     assertLed(c, "o3", conch.code(), conch.out(), conch.err());
     Procs.Result elect = exec(c, ROOT, Map.of(), List.of("./jbang", "elect", "vacant", "--who"));
@@ -76,7 +65,7 @@ class LaunchIT {
 
   @Test
   void aliasFromElsewhere() throws IOException {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     Path elsewhere = Files.createTempDirectory("conch-elsewhere-");
     try {
       Procs.Result r = exec(c, elsewhere, Map.of(), cat(List.of(JBANG, "conch@" + CATALOG, "elect", "o4"), REPORT));
@@ -90,7 +79,7 @@ class LaunchIT {
   void appInstallPutsConchOnPath() throws IOException {
     Path home = Path.of(System.getProperty("user.home"));
     Map<String, Optional<String>> before = homeFiles(home);
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     Path tmp = Files.createTempDirectory("conch-install-");
     try {
       Path jbangDir = tmp.resolve("jbang-dir");
@@ -116,7 +105,7 @@ class LaunchIT {
 
   @Test
   void helpAndVersion() {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     Procs.Result help = exec(c, ROOT, Map.of(), List.of("./jbang", "conch.java", "--help"));
     assertEquals(0, help.code(), help.err());
     assertTrue(help.out().contains("Usage: conch") && help.out().contains("elect") && help.out().contains("sema"), help.out());

@@ -8,24 +8,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** conch sema end to end (contract section 7): real etcd, real wrapper processes. */
 class SemaIT {
-  static EtcdServer etcd;
-
-  @BeforeAll
-  static void up() {
-    etcd = EtcdServer.start();
-    Conch.classpath();
-  }
-
-  @AfterAll
-  static void down() {
-    etcd.close();
-  }
+  @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
 
   /** A contender whose command announces itself in {@code up-<tag>} and runs until stopped. */
   static Conch.Run contender(Conch c, String tag, String... opts) {
@@ -50,7 +38,7 @@ class SemaIT {
 
   @Test
   void nPlusOneContendersRunExactlyN() {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     Conch.Run a = contender(c, "a", "--max", "2");
     Conch.Run b = contender(c, "b", "--max", "2");
     Conch.Run x = contender(c, "x", "--max", "2");
@@ -67,7 +55,7 @@ class SemaIT {
 
   @Test
   void releasingOneSlotPromotesExactlyTheNextWaiterByRevision() {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     Conch.Run a = contender(c, "a", "--max", "2");
     Conch.Run b = contender(c, "b", "--max", "2");
     Conch.Run w1 = contender(c, "w1", "--max", "2");
@@ -85,7 +73,7 @@ class SemaIT {
 
   @Test
   void cancellingAWaiterInTheMiddleRemovesExactlyItAndKeepsTheOrder() {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     Conch.Run h = contender(c, "h", "--max", "1");
     Conch.Run w1 = contender(c, "w1", "--max", "1");
     Conch.Run mid = contender(c, "mid", "--max", "1", "--timeout", "1h");
@@ -105,7 +93,7 @@ class SemaIT {
 
   @Test
   void mismatchedMaxLandsInASeparatePrefixAndWhoSaysSo() {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     Conch.Run one = contender(c, "one", "--max", "1");
     Conch.Run two = contender(c, "two", "--max", "2");
     Conch.awaitLines(c.file("up-one"), 1, 20_000);
@@ -121,7 +109,7 @@ class SemaIT {
 
   @Test
   void nonblockExitsSeventyFiveAtOnceAndLeavesNoKey() {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     Conch.Run h = contender(c, "h", "--max", "1");
     Conch.awaitLines(c.file("up-h"), 1, 20_000);
     long t0 = System.nanoTime();
@@ -137,7 +125,7 @@ class SemaIT {
 
   @Test
   void timeoutWithdrawsItsKeyAndExitsSeventyFive() {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     Conch.Run h = contender(c, "h", "--max", "1");
     Conch.Run r = c.run("sema", "s", "--max", "1", "--timeout", "1s", "--", "true");
     assertEquals(75, r.exit(0));
@@ -148,18 +136,18 @@ class SemaIT {
 
   @Test
   void leaseLossWhileHoldingKillsAndExitsSeventy() {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     Conch.Run h = contender(c, "h", "--max", "3", "--kill-after", "500ms");
     Conch.awaitLines(c.file("up-h"), 1, 20_000);
     String key = c.keys().get(0);
-    assertEquals(0, Etcdctl.run(etcd.endpoint, "lease", "revoke", key.substring(key.lastIndexOf('/') + 1)).code());
+    assertEquals(0, Etcdctl.run(etcd.endpoint(), "lease", "revoke", key.substring(key.lastIndexOf('/') + 1)).code());
     assertEquals(70, h.exit(15_000));
     assertTrue(h.stderr().contains("lease lost"), h.stderr());
   }
 
   @Test
   void whoOnAnEmptySemaphoreExitsOne() {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     Conch.Run w = who(c);
     assertEquals(1, w.exit(0));
     assertEquals("", w.stdout());
@@ -167,7 +155,7 @@ class SemaIT {
 
   @Test
   void whoJsonListsHoldersInRankOrderAndCountsWaiters() {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     Conch.Run a = contender(c, "a", "--max", "1");
     Conch.Run b = contender(c, "b", "--max", "1");
     Conch.Run w = who(c, "--json");
@@ -180,7 +168,7 @@ class SemaIT {
 
   @Test
   void badInputExitsSixtyFourAndWritesNothing() {
-    Conch c = new Conch(etcd.endpoint);
+    Conch c = new Conch(etcd.endpoint());
     String[][] bad = {
         {"sema", "s", "--", "true"},
         {"sema", "s", "--max", "0", "--", "true"},

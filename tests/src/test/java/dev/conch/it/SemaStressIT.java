@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The semaphore under load, at library level against real etcd: hundreds of contenders, each with its
@@ -33,19 +34,17 @@ import org.junit.jupiter.api.Test;
  */
 class SemaStressIT {
   static final int MAX = 5;
-  static EtcdServer etcd;
+  @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
   static Client client;
 
   @BeforeAll
   static void up() {
-    etcd = EtcdServer.start();
-    client = Etcd.connect(new Connection(List.of(etcd.endpoint), null, null, null, null, null, Duration.ofSeconds(5)));
+    client = Etcd.connect(new Connection(List.of(etcd.endpoint()), null, null, null, null, null, Duration.ofSeconds(5)));
   }
 
   @AfterAll
   static void down() {
     client.close();
-    etcd.close();
   }
 
   record Drain(int waiters, int acquisitions, double seconds, double requestsPerAcquisition) {}
@@ -119,7 +118,7 @@ class SemaStressIT {
 
   /** etcd's own count of KV requests it handled (Range, Put, DeleteRange, Txn). */
   static long kvRequests() throws Exception {
-    String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(etcd.endpoint + "/metrics")).build(),
+    String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(etcd.endpoint() + "/metrics")).build(),
         HttpResponse.BodyHandlers.ofString()).body();
     return body.lines().filter(l -> l.startsWith("grpc_server_handled_total{") && l.contains("grpc_service=\"etcdserverpb.KV\""))
         .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
