@@ -1,7 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //DEPS dev.conch:conch-lib:0.1.0
-//SOURCES elect.java sema.java
+//SOURCES elect.java sema.java cron.java
 //DESCRIPTION conch: run a command only while it holds a lease in etcd.
 
 import dev.conch.cli.Cli;
@@ -11,8 +11,9 @@ import picocli.CommandLine.IVersionProvider;
 
 @Command(name = "conch", mixinStandardHelpOptions = true, versionProvider = conch.Versions.class,
     description = "Run a command only while it holds a lease in etcd.",
-    subcommands = {elect.class, sema.class},
-    footer = {"", "Examples: conch elect nightly-report -- ./report.sh", "          conch sema db-migrate --max 2 -- ./migrate.sh"})
+    subcommands = {elect.class, sema.class, cron.class, cron.Daemon.class},
+    footer = {"", "Examples: conch elect nightly-report -- ./report.sh", "          conch sema db-migrate --max 2 -- ./migrate.sh",
+        "          conch cron add purge --schedule '*/5 * * * *' -- ./purge.sh", "          conch daemon"})
 class conch {
   static final class Versions implements IVersionProvider {
     @Override

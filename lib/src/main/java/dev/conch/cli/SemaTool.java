@@ -1,7 +1,7 @@
 package dev.conch.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.conch.coord.Holder;
+import dev.conch.coord.Json;
 import dev.conch.coord.Semaphore;
 import dev.conch.etcd.Connection;
 import dev.conch.etcd.Etcd;
@@ -15,8 +15,6 @@ import java.util.stream.Collectors;
 
 /** {@code conch sema}: what the sema script calls once picocli has parsed its line. */
 public final class SemaTool {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private SemaTool() {}
 
   public static int run(ConnectionOptions conn, HoldOptions opts, String name, Integer max, List<String> cmd) {
@@ -40,7 +38,7 @@ public final class SemaTool {
   }
 
   /** Holders in rank order and the number of waiters, per {@code --max} found; warns when they disagree. */
-  private static int who(String name, List<Semaphore.Group> groups, Integer max, boolean json) throws Exception {
+  private static int who(String name, List<Semaphore.Group> groups, Integer max, boolean json) {
     if (groups.size() > 1) {
       Log.line("sema", name, "contenders disagree on --max (" + groups.stream().map(g -> "" + g.max())
           .collect(Collectors.joining(", ")) + "): each --max has slots of its own");
@@ -55,7 +53,7 @@ public final class SemaTool {
         o.put("max", g.max());
         o.put("holders", g.holders());
         o.put("waiters", g.waiters());
-        System.out.println(JSON.writeValueAsString(o));
+        System.out.println(Json.write(o));
       } else {
         int slot = 0;
         for (Holder h : g.holders()) System.out.println("slot " + ++slot + "/" + g.max() + ": " + h.describe());

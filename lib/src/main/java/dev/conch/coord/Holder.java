@@ -2,8 +2,6 @@ package dev.conch.coord;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Instant;
@@ -20,8 +18,6 @@ public record Holder(
     String host, long pid, String user, List<String> cmd, String started, long ttl, String lease, String version,
     Long rev) {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   /** This process, about to run {@code cmd} under {@code lease}. */
   public static Holder self(List<String> cmd, long ttlSeconds, long lease) {
     return new Holder(hostname(), ProcessHandle.current().pid(), System.getProperty("user.name"), List.copyOf(cmd),
@@ -33,20 +29,13 @@ public record Holder(
   }
 
   public String toJson() {
-    try {
-      return JSON.writeValueAsString(this);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+    return Json.write(this);
   }
 
   /** Reads a value someone wrote; anything unreadable becomes a holder that says so rather than a crash. */
   public static Holder parse(String json, long createRevision) {
-    try {
-      return JSON.readValue(json, Holder.class).withRev(createRevision);
-    } catch (JsonProcessingException | IllegalArgumentException e) {
-      return new Holder("?", 0, "?", List.of(), "?", 0, "?", "unreadable holder value", createRevision);
-    }
+    return Json.read(json, Holder.class).map(h -> h.withRev(createRevision))
+        .orElse(new Holder("?", 0, "?", List.of(), "?", 0, "?", "unreadable holder value", createRevision));
   }
 
   /** One line for people: who, where, since when, what. */
@@ -55,7 +44,7 @@ public record Holder(
         String.join(" ", cmd == null ? List.of() : cmd));
   }
 
-  private static String hostname() {
+  public static String hostname() {
     String env = System.getenv("HOSTNAME");
     if (env != null && !env.isBlank()) return env;
     try {

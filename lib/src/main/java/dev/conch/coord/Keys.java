@@ -48,6 +48,30 @@ public final class Keys {
     return root + "sema/" + name("semaphore", sema) + "/";
   }
 
+  /** Where the cron table lives: one key per job, ending in a slash. */
+  public String cronJobs() {
+    return root + "cron/jobs/";
+  }
+
+  public String cronJob(String job) {
+    return cronJobs() + name("job", job);
+  }
+
+  /** A job's run records, one per tick, ending in a slash. */
+  public String cronRuns(String job) {
+    return root + "cron/runs/" + name("job", job) + "/";
+  }
+
+  /** A tick's run record: 13 digits of epoch milliseconds, so that key order is tick order. */
+  public String cronRun(String job, long tickMillis) {
+    return cronRuns(job) + String.format("%013d", tickMillis);
+  }
+
+  /** Live conchd instances, each a key on its lease. */
+  public String daemons() {
+    return root + "daemons/";
+  }
+
   /** A candidate's or contender's own key: its directory plus its lease in hex. */
   public static String member(String dir, long lease) {
     return dir + leaseHex(lease);

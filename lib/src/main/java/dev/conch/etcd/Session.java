@@ -24,7 +24,7 @@ public final class Session implements AutoCloseable {
   private final Deadline deadline;
   private final ScheduledExecutorService timer;
   private final CompletableFuture<String> lost = new CompletableFuture<>();
-  private volatile Consumer<Duration> onRenew = d -> {};
+  private final java.util.List<Consumer<Duration>> onRenew = new java.util.concurrent.CopyOnWriteArrayList<>();
   private ScheduledFuture<?> expiry;
 
   private Session(Client client, long lease, long ttl, long sentNanos) {
@@ -75,9 +75,13 @@ public final class Session implements AutoCloseable {
     return lost;
   }
 
-  /** Called with the time left after every acknowledged keepalive (feeds the child's dead man's switch). */
-  public void onRenew(Consumer<Duration> listener) {
-    onRenew = listener;
+  /**
+   * Calls {@code listener} with the time left after every acknowledged keepalive (feeds a child's dead
+   * man's switch) until the returned handle is run.
+   */
+  public Runnable onRenew(Consumer<Duration> listener) {
+    onRenew.add(listener);
+    return () -> onRenew.remove(listener);
   }
 
   public void lose(String reason) {
@@ -100,7 +104,8 @@ public final class Session implements AutoCloseable {
     if (e != null) return; // unanswered: the deadline decides
     deadline.renew(sent, r.getTTL());
     armExpiry();
-    onRenew.accept(remaining());
+    Duration left = remaining();
+    onRenew.forEach(l -> l.accept(left));
   }
 
   private synchronized void armExpiry() {

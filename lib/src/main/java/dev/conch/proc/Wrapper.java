@@ -102,14 +102,14 @@ public final class Wrapper {
     while (true) {
       long started = System.nanoTime();
       Child child = Child.start(hold.cmd(), env, hold.killAfter(), session.remaining());
-      session.onRenew(child::renew);
+      Runnable unrenew = session.onRenew(child::renew);
       signals.onEach(child::signal);
       if (signals.first().isDone()) child.signal(signals.first().join());
       CompletableFuture.anyOf(child.exit(), session.lost()).join();
       boolean lost = session.lost().isDone() || session.expired();
       if (lost && !child.exit().isDone()) child.signal("TERM");
       int rc = child.exit().join();
-      session.onRenew(d -> {});
+      unrenew.run();
       signals.onEach(s -> {});
       child.close();
       if (lost) {

@@ -1,0 +1,93 @@
+///usr/bin/env jbang "$0" "$@" ; exit $?
+//JAVA 17+
+//DEPS dev.conch:conch-lib:0.1.0
+//DESCRIPTION conch cron: a crontab for the fleet; every tick runs once, on one conchd.
+
+import dev.conch.cli.Cli;
+import dev.conch.cli.ConnectionOptions;
+import dev.conch.cli.CronTool;
+import dev.conch.cli.Durations;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "cron", mixinStandardHelpOptions = true,
+    description = "Edit the fleet's cron table in etcd; conch daemon (conchd) on every host runs each tick once.",
+    subcommands = {cron.Add.class, cron.Ls.class, cron.Rm.class, cron.Daemon.class},
+    footer = {"", "Example: conch cron add purge --schedule '*/5 * * * *' -- ./purge.sh"})
+class cron {
+  @Command(name = "add", mixinStandardHelpOptions = true, sortOptions = false,
+      description = "Add JOB (or replace it): run CMD at every tick of SPEC, once in the fleet.",
+      footer = {"", "Exit: 0 added; 64 bad name, schedule, zone or option (nothing written); 69 unreachable; 77 refused.",
+          "SPEC: five-field cron (crontab(5)), @hourly @daily @weekly @monthly @yearly, or @every D (epoch-aligned)."})
+  static class Add implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "JOB") String job;
+    @Parameters(index = "1..*", paramLabel = "CMD", description = "the command and its arguments, after --") List<String> cmd;
+    @Option(names = "--schedule", required = true, paramLabel = "SPEC", description = "when to run") String schedule;
+    @Option(names = "--tz", paramLabel = "ZONE", defaultValue = "UTC", description = "zone of the schedule (default ${DEFAULT-VALUE})") String tz;
+    @Option(names = "--timeout", paramLabel = "D", converter = Durations.Converter.class, description = "SIGTERM a run after D") Duration timeout;
+    @Option(names = "--overlap", paramLabel = "skip|allow", defaultValue = "skip",
+        description = "a tick while the previous run still runs: skip it (default) or allow it") String overlap;
+    @Option(names = "--keep", paramLabel = "N", defaultValue = "20", description = "run records kept (default ${DEFAULT-VALUE})") int keep;
+    @Mixin ConnectionOptions conn;
+
+    @Override
+    public Integer call() {
+      return CronTool.add(conn, job, schedule, tz, timeout, overlap, keep, cmd);
+    }
+  }
+
+  @Command(name = "ls", mixinStandardHelpOptions = true, description = "Jobs, next ticks, recent runs and live daemons.",
+      footer = {"", "Run states: running ok failed skipped missed zombie. Exit: 0; 1 unknown JOB."})
+  static class Ls implements Callable<Integer> {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "JOB") String job;
+    @Option(names = "--json", description = "one JSON object: {jobs:[…], daemons:[…]}") boolean json;
+    @Mixin ConnectionOptions conn;
+
+    @Override
+    public Integer call() {
+      return CronTool.ls(conn, job, json);
+    }
+  }
+
+  @Command(name = "rm", mixinStandardHelpOptions = true,
+      description = "Remove JOB: no tick is claimed after this; a running run finishes and keeps its result.",
+      footer = {"", "Exit: 0 removed; 1 no such job."})
+  static class Rm implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "JOB") String job;
+    @Mixin ConnectionOptions conn;
+
+    @Override
+    public Integer call() {
+      return CronTool.rm(conn, job);
+    }
+  }
+
+  @Command(name = "daemon", aliases = "conchd", mixinStandardHelpOptions = true, sortOptions = false,
+      description = "conchd: run the cron table on this host, each tick on exactly one live daemon.",
+      footer = {"", "SIGTERM: stop claiming, let running jobs finish for --grace, then terminate them; exit 0."})
+  static class Daemon implements Callable<Integer> {
+    @Option(names = "--max-lateness", paramLabel = "D", defaultValue = "10s", converter = Durations.Converter.class,
+        description = "a tick noticed later than D is recorded as missed, not run (default ${DEFAULT-VALUE})") Duration maxLateness;
+    @Option(names = "--ttl", paramLabel = "D", defaultValue = "10s", converter = Durations.Converter.class,
+        description = "the daemon's lease TTL (default ${DEFAULT-VALUE})") Duration ttl;
+    @Option(names = "--kill-after", paramLabel = "D", defaultValue = "5s", converter = Durations.Converter.class,
+        description = "SIGKILL a run's group D after SIGTERM (default ${DEFAULT-VALUE})") Duration killAfter;
+    @Option(names = "--grace", paramLabel = "D", defaultValue = "30s", converter = Durations.Converter.class,
+        description = "on SIGTERM, how long running jobs may finish (default ${DEFAULT-VALUE})") Duration grace;
+    @Mixin ConnectionOptions conn;
+
+    @Override
+    public Integer call() {
+      return CronTool.daemon(conn, ttl, killAfter, maxLateness, grace);
+    }
+  }
+
+  public static void main(String... args) {
+    Cli.main(new cron(), args);
+  }
+}

@@ -1,0 +1,133 @@
+package dev.conch.cli;
+
+import dev.conch.coord.Holder;
+import dev.conch.coord.Json;
+import dev.conch.coord.Keys;
+import dev.conch.cron.Daemon;
+import dev.conch.cron.Job;
+import dev.conch.cron.Run;
+import dev.conch.cron.Schedule;
+import dev.conch.cron.Table;
+import dev.conch.etcd.Connection;
+import dev.conch.etcd.Etcd;
+import io.etcd.jetcd.Client;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/** {@code conch cron add|ls|rm} and {@code conch daemon}: what the cron script calls once picocli has parsed. */
+public final class CronTool {
+  private static final int SHOWN_RUNS = 5;
+
+  private CronTool() {}
+
+  public static int add(ConnectionOptions conn, String job, String schedule, String tz, Duration timeout, String overlap,
+      int keep, List<String> cmd) {
+    return Tool.guarded("cron", job, () -> {
+      Keys keys = conn.keys();
+      keys.cronJob(job);
+      Schedule s = Schedule.parse(schedule, tz);
+      if (!List.of("skip", "allow").contains(overlap)) throw Exit.usage("--overlap is skip or allow, not '" + overlap + "'");
+      if (keep < 1 || keep > 1000) throw Exit.usage("--keep must be from 1 to 1000, not " + keep);
+      if (timeout != null && timeout.isZero()) throw Exit.usage("--timeout must be more than 0s");
+      Job j = new Job(job, s.spec(), s.zone().getId(), timeout == null ? null : Durations.format(timeout), overlap, keep,
+          Tool.command(cmd), System.getProperty("user.name") + "@" + Holder.hostname(), Instant.now().toString());
+      Connection c = conn.connection();
+      try (Client client = Etcd.connect(c)) {
+        new Table(client, keys, c.dialTimeout()).put(j);
+      }
+      return Exit.OK;
+    });
+  }
+
+  public static int rm(ConnectionOptions conn, String job) {
+    return Tool.guarded("cron", job, () -> {
+      Keys keys = conn.keys();
+      keys.cronJob(job);
+      Connection c = conn.connection();
+      try (Client client = Etcd.connect(c)) {
+        if (new Table(client, keys, c.dialTimeout()).remove(job)) return Exit.OK;
+      }
+      Log.line("cron", job, "no such job");
+      return Exit.NOTHING;
+    });
+  }
+
+  public static int ls(ConnectionOptions conn, String job, boolean json) {
+    return Tool.guarded("cron", job == null ? "ls" : job, () -> {
+      Keys keys = conn.keys();
+      if (job != null) keys.cronJob(job);
+      Connection c = conn.connection();
+      try (Client client = Etcd.connect(c)) {
+        Table table = new Table(client, keys, c.dialTimeout());
+        List<String> unreadable = new ArrayList<>();
+        List<Job> jobs = table.jobs(unreadable).stream().filter(j -> job == null || j.job().equals(job)).toList();
+        unreadable.forEach(k -> Log.line("cron", "ls", "skipping " + k + ": unreadable job"));
+        if (job != null && jobs.isEmpty()) {
+          Log.line("cron", job, "no such job");
+          return Exit.NOTHING;
+        }
+        List<Holder> daemons = table.daemons();
+        Set<String> live = daemons.stream().map(Holder::lease).collect(Collectors.toSet());
+        Instant now = Instant.now();
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (Job j : jobs) rows.add(row(j, table.runs(j.job(), SHOWN_RUNS), live, now));
+        if (json) {
+          System.out.println(Json.write(Map.of("jobs", rows, "daemons", daemons)));
+        } else {
+          print(rows, daemons);
+        }
+        return Exit.OK;
+      }
+    });
+  }
+
+  /** One job as ls shows it: its spec, its next tick, and its recent runs with their shown states. */
+  private static Map<String, Object> row(Job j, List<Run> runs, Set<String> live, Instant now) {
+    Map<String, Object> o = new LinkedHashMap<>(Json.read(Json.write(j), Map.class).orElseThrow());
+    o.put("next", j.parsedSchedule().next(now).toString());
+    List<Map<String, Object>> shown = new ArrayList<>();
+    for (Run r : runs) {
+      Map<String, Object> m = new LinkedHashMap<>(Json.read(Json.write(r), Map.class).orElseThrow());
+      m.put("state", r.shownState(live, j.timeoutDuration(), now));
+      shown.add(m);
+    }
+    o.put("runs", shown);
+    return o;
+  }
+
+  private static void print(List<Map<String, Object>> rows, List<Holder> daemons) {
+    for (Map<String, Object> o : rows) {
+      System.out.printf("%s  %s (%s)  next %s  overlap %s, keep %s%s: %s%n", o.get("job"), o.get("schedule"), o.get("tz"), o.get("next"),
+          o.get("overlap"), o.get("keep"), o.get("timeout") == null ? "" : ", timeout " + o.get("timeout"),
+          String.join(" ", asStrings(o.get("cmd"))));
+      for (Object x : (List<?>) o.get("runs")) {
+        Map<?, ?> r = (Map<?, ?>) x;
+        System.out.printf("  %s  %-7s %s%s%n", r.get("tick"), r.get("state"), r.get("exit") == null ? "" : "exit " + r.get("exit") + "  ",
+            r.get("host") + " (daemon " + r.get("daemon") + ")");
+      }
+    }
+    System.out.println("daemons: " + daemons.size() + (daemons.isEmpty() ? "" : " live: " + daemons.stream()
+        .map(d -> d.host() + " pid " + d.pid() + " lease " + d.lease()).collect(Collectors.joining(", "))));
+  }
+
+  private static List<String> asStrings(Object list) {
+    return ((List<?>) list).stream().map(String::valueOf).toList();
+  }
+
+  public static int daemon(ConnectionOptions conn, Duration ttl, Duration killAfter, Duration maxLateness, Duration grace) {
+    return Tool.guarded("daemon", Holder.hostname(), () -> {
+      Keys keys = conn.keys();
+      if (ttl.toMillis() < 1000) throw Exit.usage("--ttl must be at least 1s");
+      Connection c = conn.connection();
+      try (Client client = Etcd.connect(c)) {
+        return new Daemon(client, keys, new Daemon.Options((ttl.toMillis() + 999) / 1000, killAfter, maxLateness, grace, c.dialTimeout())).run();
+      }
+    });
+  }
+}

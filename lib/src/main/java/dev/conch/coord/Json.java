@@ -1,0 +1,29 @@
+package dev.conch.coord;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Optional;
+
+/** The one JSON mapper: values conch writes, and values anyone else may have written (read defensively). */
+public final class Json {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private Json() {}
+
+  public static String write(Object value) {
+    try {
+      return MAPPER.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Empty when the text is not a readable {@code type}: reported and skipped by callers, never a crash. */
+  public static <T> Optional<T> read(String text, Class<T> type) {
+    try {
+      return Optional.ofNullable(MAPPER.readValue(text, type));
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+}

@@ -1,0 +1,284 @@
+package dev.conch.cron;
+
+import dev.conch.cli.Exit;
+import dev.conch.cli.Log;
+import dev.conch.coord.Backoff;
+import dev.conch.coord.Holder;
+import dev.conch.coord.Json;
+import dev.conch.coord.Keys;
+import dev.conch.etcd.Etcd;
+import dev.conch.etcd.KeyWaits;
+import dev.conch.etcd.Session;
+import dev.conch.proc.Child;
+import dev.conch.proc.Signals;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * conchd: keeps the cron table in memory by watching it, and at each tick of each job tries to claim
+ * {@code runs/<job>/<tick>} with a create-if-absent transaction. The one daemon that wins runs the
+ * command under the supervision of contract section 4, on its own lease, and writes the result into the
+ * claim. A tick never runs twice: the claim is not on a lease, so it outlives a crashed winner.
+ */
+public final class Daemon {
+  /** How a daemon runs; {@code grace} is how long SIGTERM lets running jobs finish before killing them. */
+  public record Options(long ttlSeconds, Duration killAfter, Duration maxLateness, Duration grace, Duration dialTimeout) {}
+
+  private record Entry(Job job, Schedule schedule, long version, ScheduledFuture<?> timer) {}
+
+  private final Client client;
+  private final Keys keys;
+  private final Options opt;
+  private final Signals signals = Signals.install();
+  private final Instant started = Instant.now();
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> daemonThread(r, "conch-cron-timer"));
+  private final ExecutorService runners = Executors.newCachedThreadPool(r -> daemonThread(r, "conch-cron-run"));
+  private final Map<String, Entry> jobs = new ConcurrentHashMap<>();
+  private final Set<Child> running = ConcurrentHashMap.newKeySet();
+  private final Backoff backoff = new Backoff(Duration.ofSeconds(30), Duration.ofDays(1));
+  private volatile Session session;
+  private volatile Watch.Watcher watcher;
+  private volatile boolean stopping;
+
+  public Daemon(Client client, Keys keys, Options opt) {
+    this.client = client;
+    this.keys = keys;
+    this.opt = opt;
+  }
+
+  /** Runs until SIGTERM, SIGINT or SIGHUP; 0 after a clean stop. */
+  public int run() {
+    session = register(Session.open(client, opt.ttlSeconds(), opt.dialTimeout()));
+    timer.execute(this::loadTable);
+    Log.line("daemon", Holder.hostname(), "up: lease " + Keys.leaseHex(session.lease()) + ", no ticks before " + started);
+    while (true) {
+      CompletableFuture.anyOf(signals.first(), session.lost()).join();
+      if (signals.first().isDone()) break;
+      Log.line("daemon", Holder.hostname(), "lease lost (" + session.lost().join() + "); running jobs are terminated; registering again");
+      running.forEach(c -> c.signal("TERM"));
+      if (!reopen()) break;
+    }
+    stop();
+    return Exit.OK;
+  }
+
+  /** A new session after a loss, retried until etcd answers; false if a signal came first. */
+  private boolean reopen() {
+    session.close();
+    while (!signals.first().isDone()) {
+      try {
+        session = register(Session.open(client, opt.ttlSeconds(), opt.dialTimeout()));
+        return true;
+      } catch (Exit.Failure f) {
+        if (f.code == Exit.REFUSED) throw f;
+        Duration d = backoff.after(Duration.ZERO);
+        CompletableFuture.anyOf(signals.first(), new CompletableFuture<>().completeOnTimeout(null, d.toMillis(), TimeUnit.MILLISECONDS)).join();
+      }
+    }
+    return false;
+  }
+
+  /** Our key under daemons/, on the lease: how readers tell a live run from a zombie. */
+  private Session register(Session s) {
+    ByteSequence key = Etcd.bytes(keys.daemons() + Keys.leaseHex(s.lease()));
+    String me = Holder.self(List.of("conch", "daemon"), s.ttl(), s.lease()).toJson();
+    try {
+      long rev = client.getKVClient().put(key, Etcd.bytes(me), PutOption.builder().withLeaseId(s.lease()).build())
+          .orTimeout(opt.dialTimeout().toMillis(), TimeUnit.MILLISECONDS).join().getHeader().getRevision();
+      KeyWaits.deleted(client, key, rev + 1).thenRun(() -> s.lose("its key under daemons/ was deleted"));
+      return s;
+    } catch (RuntimeException e) {
+      s.close();
+      throw Etcd.failure(e, "registering the daemon");
+    }
+  }
+
+  /**
+   * Reads the whole table, then watches it from the next revision: no polling, no missed change. The
+   * table in memory is changed only on the timer thread, which also fires the ticks.
+   */
+  private void loadTable() {
+    if (stopping) return;
+    ByteSequence dir = Etcd.bytes(keys.cronJobs());
+    client.getKVClient().get(dir, GetOption.builder().isPrefix(true).build()).whenComplete((r, e) -> {
+      if (e != null) {
+        timer.schedule(this::loadTable, 1, TimeUnit.SECONDS); // etcd unreachable: try again
+        return;
+      }
+      timer.execute(() -> {
+        Set<String> seen = new java.util.HashSet<>();
+        for (KeyValue kv : r.getKvs()) seen.add(apply(kv));
+        jobs.keySet().stream().filter(n -> !seen.contains(n)).toList().forEach(this::drop);
+      });
+      Watch.Watcher old = watcher;
+      watcher = client.getWatchClient().watch(dir, WatchOption.builder().isPrefix(true).withRevision(r.getHeader().getRevision() + 1).build(),
+          Watch.listener(w -> timer.execute(() -> w.getEvents().forEach(this::changed)), err -> timer.execute(this::loadTable)));
+      if (old != null) old.close();
+    });
+  }
+
+  private void changed(WatchEvent e) {
+    if (e.getEventType() == WatchEvent.EventType.PUT) apply(e.getKeyValue());
+    else drop(Etcd.string(e.getKeyValue().getKey()).substring(keys.cronJobs().length()));
+  }
+
+  /** Takes a job into the table (or replaces it); returns its name. Unreadable values are skipped. */
+  private String apply(KeyValue kv) {
+    String name = Etcd.string(kv.getKey()).substring(keys.cronJobs().length());
+    Entry had = jobs.get(name);
+    if (had != null && had.version() == kv.getModRevision()) return name;
+    Job job = Table.parseJob(Etcd.string(kv.getValue())).filter(j -> name.equals(j.job())).orElse(null);
+    drop(name);
+    if (job == null) {
+      Log.line("daemon", Holder.hostname(), "skipping job key " + name + ": unreadable value");
+      return name;
+    }
+    Schedule s = job.parsedSchedule();
+    Instant now = Instant.now();
+    schedule(new Entry(job, s, kv.getModRevision(), null), s.next(now.isAfter(started) ? now : started));
+    return name;
+  }
+
+  private void drop(String name) {
+    Entry e = jobs.remove(name);
+    if (e != null && e.timer() != null) e.timer().cancel(false);
+  }
+
+  private void schedule(Entry e, Instant tick) {
+    long delay = Math.max(0, tick.toEpochMilli() - System.currentTimeMillis());
+    ScheduledFuture<?> f = timer.schedule(() -> fire(e.job().job(), e.version(), tick), delay, TimeUnit.MILLISECONDS);
+    jobs.put(e.job().job(), new Entry(e.job(), e.schedule(), e.version(), f));
+  }
+
+  private void fire(String name, long version, Instant tick) {
+    Entry e = jobs.get(name);
+    if (e == null || e.version() != version || stopping) return; // removed or replaced meanwhile
+    Instant now = Instant.now();
+    if (now.isBefore(tick)) { // never early, whatever the timer thought
+      schedule(e, tick);
+      return;
+    }
+    Instant late = now.minus(opt.maxLateness());
+    schedule(e, e.schedule().next(tick.isAfter(late) ? tick : late));
+    Session s = session;
+    if (!s.lost().isDone()) runners.execute(() -> claimAndRun(e.job(), tick, now, s));
+  }
+
+  private void claimAndRun(Job job, Instant tick, Instant now, Session s) {
+    String key = keys.cronRun(job.job(), tick.toEpochMilli());
+    String lease = Keys.leaseHex(s.lease());
+    Run claim = new Run(tick.toString(), Run.RUNNING, Holder.hostname(), ProcessHandle.current().pid(), lease, now.toString(), null, null, null);
+    try {
+      if (Duration.between(tick, now).compareTo(opt.maxLateness()) > 0) {
+        claim(key, new Run(claim.tick(), Run.MISSED, claim.host(), null, lease, now.toString(), null, null, null));
+        return;
+      }
+      if (job.skipsOverlap() && previousStillRunning(job, now)) {
+        claim(key, new Run(claim.tick(), Run.SKIPPED, claim.host(), null, lease, now.toString(), null, null, null));
+        return;
+      }
+      Long rev = claim(key, claim);
+      if (rev != null) supervise(job, tick, key, rev, claim, s);
+    } catch (RuntimeException e) {
+      Log.line("cron", job.job(), "tick " + tick + " not run: " + Etcd.failure(e, "claiming it").getMessage());
+    }
+  }
+
+  /** Create-if-absent: the claim's create revision if we won the tick, null if someone else did. */
+  private Long claim(String key, Run run) {
+    ByteSequence k = Etcd.bytes(key);
+    TxnResponse t = client.getKVClient().txn().If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+        .Then(Op.put(k, Etcd.bytes(Json.write(run)), PutOption.DEFAULT)).commit()
+        .orTimeout(opt.dialTimeout().toMillis(), TimeUnit.MILLISECONDS).join();
+    return t.isSucceeded() ? t.getHeader().getRevision() : null;
+  }
+
+  private boolean previousStillRunning(Job job, Instant now) {
+    List<Run> last = new Table(client, keys, opt.dialTimeout()).runs(job.job(), 1);
+    if (last.isEmpty() || !Run.RUNNING.equals(last.get(0).state())) return false;
+    String daemon = last.get(0).daemon();
+    boolean alive = client.getKVClient().get(Etcd.bytes(keys.daemons() + daemon)).orTimeout(opt.dialTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .join().getCount() > 0;
+    return Run.RUNNING.equals(last.get(0).shownState(alive ? Set.of(daemon) : Set.of(), job.timeoutDuration(), now));
+  }
+
+  private void supervise(Job job, Instant tick, String key, long rev, Run claim, Session s) {
+    Map<String, String> env = Map.of("CONCH_TOOL", "cron", "CONCH_NAME", job.job(), "CONCH_JOB", job.job(),
+        "CONCH_TICK", tick.toString(), "CONCH_REV", Long.toString(rev), "CONCH_LEASE", Keys.leaseHex(s.lease()));
+    Child child = Child.start(job.cmd(), env, opt.killAfter(), s.remaining());
+    running.add(child);
+    Runnable unrenew = s.onRenew(child::renew);
+    s.lost().thenRun(() -> child.signal("TERM"));
+    boolean[] timedOut = {false};
+    Duration limit = job.timeoutDuration();
+    ScheduledFuture<?> killer = limit == null ? null : timer.schedule(() -> {
+      timedOut[0] = true;
+      child.signal("TERM");
+    }, limit.toMillis(), TimeUnit.MILLISECONDS);
+    int exit = child.exit().join();
+    if (killer != null) killer.cancel(false);
+    unrenew.run();
+    child.close();
+    running.remove(child);
+    Run result = claim.finished(Instant.now(), exit, timedOut[0]);
+    ByteSequence k = Etcd.bytes(key);
+    // only over our own claim: a stale writer never overwrites a newer record
+    client.getKVClient().txn().If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(rev)))
+        .Then(Op.put(k, Etcd.bytes(Json.write(result)), PutOption.DEFAULT)).commit()
+        .orTimeout(opt.dialTimeout().toMillis(), TimeUnit.MILLISECONDS).join();
+    trim(job);
+  }
+
+  /** Keeps the newest {@code keep} run records of a job, so that etcd does not grow with time. */
+  private void trim(Job job) {
+    List<KeyValue> all = client.getKVClient().get(Etcd.bytes(keys.cronRuns(job.job())), GetOption.builder().isPrefix(true)
+        .withKeysOnly(true).withSortField(GetOption.SortTarget.KEY).withSortOrder(GetOption.SortOrder.ASCEND).build()).join().getKvs();
+    for (KeyValue kv : all.subList(0, Math.max(0, all.size() - job.keep()))) client.getKVClient().delete(kv.getKey()).join();
+  }
+
+  /** SIGTERM: no new claims; running jobs get the grace period, then SIGTERM and kill-after; then release. */
+  private void stop() {
+    stopping = true;
+    timer.shutdownNow();
+    if (watcher != null) watcher.close();
+    runners.shutdown();
+    try {
+      if (!runners.awaitTermination(opt.grace().toMillis(), TimeUnit.MILLISECONDS)) {
+        Log.line("daemon", Holder.hostname(), "grace period over: terminating " + running.size() + " running job(s)");
+        running.forEach(c -> c.signal("TERM"));
+        runners.awaitTermination(opt.killAfter().toMillis() + 10_000, TimeUnit.MILLISECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    session.close();
+  }
+
+  private static Thread daemonThread(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+}

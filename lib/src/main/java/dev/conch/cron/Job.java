@@ -1,0 +1,28 @@
+package dev.conch.cron;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.conch.cli.Durations;
+import java.time.Duration;
+import java.util.List;
+
+/** A job of the cron table, as stored at {@code cron/jobs/<job>}. {@code timeout} is null for none. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record Job(
+    String job, String schedule, String tz, String timeout, String overlap, int keep, List<String> cmd,
+    @JsonProperty("added_by") String addedBy, String added) {
+
+  public Schedule parsedSchedule() {
+    return Schedule.parse(schedule, tz);
+  }
+
+  public Duration timeoutDuration() {
+    return timeout == null ? null : Durations.parse(timeout);
+  }
+
+  public boolean skipsOverlap() {
+    return !"allow".equals(overlap);
+  }
+}
