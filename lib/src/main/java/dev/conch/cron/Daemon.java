@@ -191,18 +191,14 @@ public final class Daemon {
     String lease = Keys.leaseHex(s.lease());
     Run claim = new Run(tick.toString(), Run.RUNNING, Holder.hostname(), ProcessHandle.current().pid(), lease, now.toString(), null, null, null);
     try {
-      if (Duration.between(tick, now).compareTo(opt.maxLateness()) > 0) {
-        claim(key, new Run(claim.tick(), Run.MISSED, claim.host(), null, lease, now.toString(), null, null, null));
-        return;
-      }
-      if (job.skipsOverlap() && previousStillRunning(job, now)) {
-        claim(key, new Run(claim.tick(), Run.SKIPPED, claim.host(), null, lease, now.toString(), null, null, null));
-        return;
-      }
-      Long rev = claim(key, claim);
-      if (rev != null) supervise(job, tick, key, rev, claim, s);
+      Run record = Duration.between(tick, now).compareTo(opt.maxLateness()) > 0 ? claim.as(Run.MISSED)
+          : job.skipsOverlap() && previousStillRunning(job, now) ? claim.as(Run.SKIPPED) : claim;
+      Long rev = claim(key, record);
+      if (rev == null) return; // another daemon has this tick
+      if (record == claim) supervise(job, tick, key, rev, claim, s);
+      trim(job);
     } catch (RuntimeException e) {
-      Log.line("cron", job.job(), "tick " + tick + " not run: " + Etcd.failure(e, "claiming it").getMessage());
+      Log.line("cron", job.job(), "tick " + tick + ": " + Etcd.failure(e, "claiming or recording it").getMessage());
     }
   }
 
@@ -230,7 +226,6 @@ public final class Daemon {
     Child child = Child.start(job.cmd(), env, opt.killAfter(), s.remaining());
     running.add(child);
     Runnable unrenew = s.onRenew(child::renew);
-    s.lost().thenRun(() -> child.signal("TERM"));
     boolean[] timedOut = {false};
     Duration limit = job.timeoutDuration();
     ScheduledFuture<?> killer = limit == null ? null : timer.schedule(() -> {
@@ -248,7 +243,6 @@ public final class Daemon {
     client.getKVClient().txn().If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(rev)))
         .Then(Op.put(k, Etcd.bytes(Json.write(result)), PutOption.DEFAULT)).commit()
         .orTimeout(opt.dialTimeout().toMillis(), TimeUnit.MILLISECONDS).join();
-    trim(job);
   }
 
   /** Keeps the newest {@code keep} run records of a job, so that etcd does not grow with time. */

@@ -24,6 +24,11 @@ public record Run(
   public static final String MISSED = "missed";
   public static final String ZOMBIE = "zombie";
 
+  /** The same tick, claimed without running: {@code skipped} or {@code missed}. */
+  public Run as(String claimedState) {
+    return new Run(tick, claimedState, host, null, daemon, started, null, null, null);
+  }
+
   public Run finished(Instant end, int exit, boolean timedOut) {
     return new Run(tick, exit == 0 ? OK : FAILED, host, pid, daemon, started, end.toString(), exit, timedOut ? true : null);
   }

@@ -301,10 +301,15 @@ class ElectIT {
   }
 
   static void awaitKeys(Conch c, int n) {
+    awaitKeysUnder(c, "/", n);
+  }
+
+  /** Waits until at least {@code n} keys exist under the Conch instance's prefix + {@code dir}. */
+  static void awaitKeysUnder(Conch c, String dir, int n) {
     long end = System.nanoTime() + 20_000_000_000L;
-    while (c.keys().size() < n) {
-      if (System.nanoTime() > end) throw new AssertionError("expected " + n + " keys: " + c.keys());
-      Procs.nap(50);
+    while (Etcdctl.keys(c.endpoint, c.prefix + dir).size() < n) {
+      if (System.nanoTime() > end) throw new AssertionError("expected " + n + " keys under " + dir + ": " + c.keys());
+      Procs.nap(50); // wrappers start in other processes; their keys are what we can see
     }
   }
 }

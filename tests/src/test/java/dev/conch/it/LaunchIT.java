@@ -49,6 +49,9 @@ class LaunchIT {
     assertLed(c, "o2", run.exit(120_000), run.stdout(), run.stderr());
     Conch.Run sema = c.launch(cat(List.of(JBANG, ROOT.resolve("sema.java").toString(), "s2"), SEMA_REPORT));
     assertRan(c, "sema s2", sema.exit(120_000), sema.stdout(), sema.stderr());
+    Conch.Run cron = c.launch(List.of(JBANG, ROOT.resolve("cron.java").toString(), "add", "j", "--schedule", "@daily", "--", "true"));
+    assertEquals(0, cron.exit(120_000), cron.stderr());
+    assertEquals(List.of(c.prefix + "/v1/cron/jobs/j"), c.keys(), "cron.java alone added the job");
   }
 
   @Test
@@ -61,6 +64,12 @@ class LaunchIT {
     assertEquals("", elect.out());
     Procs.Result sema = exec(c, ROOT, Map.of(), cat(List.of("./jbang", "sema", "s3"), SEMA_REPORT));
     assertRan(c, "sema s3", sema.code(), sema.out(), sema.err());
+    Procs.Result cron = exec(c, ROOT, Map.of(), List.of("./jbang", "cron", "ls"));
+    assertEquals(0, cron.code(), cron.err());
+    assertEquals("daemons: 0\n", cron.out(), "the cron alias: an empty table");
+    Procs.Result conchd = exec(c, ROOT, Map.of(), List.of("./jbang", "conchd", "--help"));
+    assertEquals(0, conchd.code(), conchd.err());
+    assertTrue(conchd.out().contains("--max-lateness"), "the conchd alias is conch daemon: " + conchd.out());
   }
 
   @Test

@@ -1,0 +1,38 @@
+package dev.conch.cron;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class RunTest {
+  static final Instant T = Instant.parse("2026-11-24T10:00:00Z");
+  static final Run CLAIM = new Run(T.toString(), Run.RUNNING, "h", 7L, "abc", T.toString(), null, null, null);
+
+  @Test
+  void aRunningClaimOfALiveDaemonIsRunning() {
+    assertEquals(Run.RUNNING, CLAIM.shownState(Set.of("abc"), null, T.plusSeconds(3600)));
+    assertEquals(Run.RUNNING, CLAIM.shownState(Set.of("abc"), Duration.ofMinutes(5), T.plusSeconds(300)));
+  }
+
+  @Test
+  void aClaimWhoseDaemonIsGoneOrThatOutlivedItsTimeoutIsAZombie() {
+    assertEquals(Run.ZOMBIE, CLAIM.shownState(Set.of("other"), null, T));
+    assertEquals(Run.ZOMBIE, CLAIM.shownState(Set.of("abc"), Duration.ofMinutes(5), T.plusSeconds(5 * 60 + 61)));
+  }
+
+  @Test
+  void finishedAndClaimedOnlyStatesAreShownAsStored() {
+    Run ok = CLAIM.finished(T.plusSeconds(2), 0, false);
+    assertEquals(Run.OK, ok.shownState(Set.of(), null, T));
+    assertNull(ok.timedOut());
+    Run failed = CLAIM.finished(T.plusSeconds(2), 143, true);
+    assertEquals(Run.FAILED, failed.shownState(Set.of(), null, T));
+    assertEquals(143, failed.exitCode());
+    assertEquals(Run.SKIPPED, CLAIM.as(Run.SKIPPED).shownState(Set.of(), null, T));
+    assertNull(CLAIM.as(Run.MISSED).pid());
+  }
+}
