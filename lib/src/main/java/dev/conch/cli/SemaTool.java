@@ -8,6 +8,7 @@ import dev.conch.etcd.Etcd;
 import dev.conch.proc.Hold;
 import dev.conch.proc.Wrapper;
 import io.etcd.jetcd.Client;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +30,7 @@ public final class SemaTool {
       }
       if (max == null) throw Exit.usage("--max N is required: at most N commands run at once");
       Hold hold = new Hold("sema", name, Tool.command(cmd), opts.ttlSeconds(), opts.killAfter, opts.nonblock,
-          opts.timeout, false, java.time.Duration.ZERO, java.time.Duration.ZERO, c.dialTimeout());
+          opts.timeout, false, Duration.ZERO, Duration.ZERO, c.dialTimeout());
       String dir = conn.keys().sema(name, max);
       try (Client client = Etcd.connect(c)) {
         return new Wrapper(client, hold, s -> new Semaphore(client, dir, s, max)).run();

@@ -6,6 +6,7 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
@@ -60,7 +61,7 @@ abstract class Member implements Slot {
   protected CompletableFuture<Long> lookAgainAfter(CompletableFuture<Void> wake, Supplier<CompletableFuture<Long>> look) {
     waiting = wake;
     return wake.handle((v, e) -> null)
-        .thenCompose(x -> hasLeft() ? CompletableFuture.<Long>failedFuture(new java.util.concurrent.CancellationException("left")) : look.get());
+        .thenCompose(x -> hasLeft() ? CompletableFuture.<Long>failedFuture(new CancellationException("left")) : look.get());
   }
 
   private synchronized boolean hasLeft() {

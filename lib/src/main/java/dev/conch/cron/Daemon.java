@@ -25,6 +25,7 @@ import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -128,7 +129,7 @@ public final class Daemon {
         return;
       }
       timer.execute(() -> {
-        Set<String> seen = new java.util.HashSet<>();
+        Set<String> seen = new HashSet<>();
         for (KeyValue kv : r.getKvs()) seen.add(apply(kv));
         jobs.keySet().stream().filter(n -> !seen.contains(n)).toList().forEach(this::drop);
       });

@@ -4,7 +4,9 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.lease.NoSuchLeaseException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -24,7 +26,7 @@ public final class Session implements AutoCloseable {
   private final Deadline deadline;
   private final ScheduledExecutorService timer;
   private final CompletableFuture<String> lost = new CompletableFuture<>();
-  private final java.util.List<Consumer<Duration>> onRenew = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Consumer<Duration>> onRenew = new CopyOnWriteArrayList<>();
   private ScheduledFuture<?> expiry;
 
   private Session(Client client, long lease, long ttl, long sentNanos) {

@@ -2,6 +2,7 @@ package dev.conch.proc;
 
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import sun.misc.Signal;
 
 /**
@@ -11,7 +12,7 @@ import sun.misc.Signal;
 public final class Signals {
   public static final Map<String, Integer> NUMBERS = Map.of("HUP", 1, "INT", 2, "TERM", 15);
   private final CompletableFuture<String> first = new CompletableFuture<>();
-  private volatile java.util.function.Consumer<String> onEach = s -> {};
+  private volatile Consumer<String> onEach = s -> {};
 
   private Signals() {}
 
@@ -32,7 +33,7 @@ public final class Signals {
   }
 
   /** Also called for every later signal (forwarded to a running child). */
-  public void onEach(java.util.function.Consumer<String> handler) {
+  public void onEach(Consumer<String> handler) {
     onEach = handler;
   }
 }

@@ -1,11 +1,13 @@
 package dev.conch.proc;
 
+import dev.conch.cli.Durations;
 import dev.conch.cli.Exit;
 import dev.conch.cli.Log;
 import dev.conch.coord.Backoff;
 import dev.conch.coord.Holder;
 import dev.conch.coord.Keys;
 import dev.conch.coord.Slot;
+import dev.conch.etcd.Etcd;
 import dev.conch.etcd.KeyWaits;
 import dev.conch.etcd.Session;
 import io.etcd.jetcd.Client;
@@ -45,8 +47,7 @@ public final class Wrapper {
         long rev = slot.join(Holder.self(hold.cmd(), session.ttl(), session.lease()));
         KeyWaits.deleted(client, slot.key(), rev + 1)
             .thenRun(() -> session.lose("its key " + Keys.leaseHex(session.lease()) + " was deleted"));
-        Integer waited = await(slot, session);
-        if (waited != null) return waited;
+        await(slot, session);
         if (session.lost().isDone()) {
           log("lost its place while waiting (" + session.lost().join() + "); queueing again");
           continue;
@@ -73,11 +74,14 @@ public final class Wrapper {
     }
   }
 
-  /** Waits for our turn. Null when acquired (or the session was lost: look at it); else the exit code. */
-  private Integer await(Slot slot, Session session) {
+  /**
+   * Waits for our turn; returns when it came or the session was lost (look at it), else throws the
+   * failure to exit with: signalled (128+N), not acquired (75), etcd failed.
+   */
+  private void await(Slot slot, Session session) {
     if (hold.nonblock() && !slot.ready()) {
       slot.leave();
-      return fail(Exit.NOT_ACQUIRED, "not acquired: held by another (--nonblock)");
+      throw new Exit.Failure(Exit.NOT_ACQUIRED, "not acquired: held by another (--nonblock)");
     }
     CompletableFuture<Long> turn = slot.acquired();
     CompletableFuture<Void> timeout = hold.timeout() == null ? new CompletableFuture<>()
@@ -87,12 +91,11 @@ public final class Wrapper {
       slot.leave();
       throw interrupted();
     }
-    if (session.lost().isDone()) return null;
-    if (turn.isDone() && !turn.isCompletedExceptionally()) return null;
+    if (session.lost().isDone() || turn.isDone() && !turn.isCompletedExceptionally()) return;
     Throwable failed = turn.isCompletedExceptionally() ? turn.handle((v, e) -> e).join() : null; // leaving cancels turn
     slot.leave();
-    if (failed != null) throw dev.conch.etcd.Etcd.failure(failed, "waiting for " + hold.name());
-    return fail(Exit.NOT_ACQUIRED, "not acquired within --timeout " + dev.conch.cli.Durations.format(hold.timeout()));
+    if (failed != null) throw Etcd.failure(failed, "waiting for " + hold.name());
+    throw new Exit.Failure(Exit.NOT_ACQUIRED, "not acquired within --timeout " + Durations.format(hold.timeout()));
   }
 
   /** Holds the slot: runs the command, again under --restart. The exit code, or LOST to queue again. */
@@ -114,7 +117,9 @@ public final class Wrapper {
       child.close();
       if (lost) {
         String why = session.lost().getNow("lease deadline passed");
-        if (!hold.restart() || signals.first().isDone()) return fail(Exit.LEASE_LOST, "lease lost while holding (" + why + "); the command was terminated");
+        if (!hold.restart() || signals.first().isDone()) {
+          throw new Exit.Failure(Exit.LEASE_LOST, "lease lost while holding (" + why + "); the command was terminated");
+        }
         log("lease lost while holding (" + why + "); the command was terminated; campaigning again");
         return LOST;
       }
@@ -123,7 +128,7 @@ public final class Wrapper {
         return rc;
       }
       Duration delay = backoff.after(Duration.ofNanos(System.nanoTime() - started));
-      log("command exited " + rc + "; running it again in " + dev.conch.cli.Durations.format(delay));
+      log("command exited " + rc + "; running it again in " + Durations.format(delay));
       if (pause(delay, session)) {
         if (signals.first().isDone()) {
           slot.leave();
@@ -137,19 +142,15 @@ public final class Wrapper {
 
   /** Waits {@code d}; true if a signal (or the session's loss) cut it short. */
   private boolean pause(Duration d, Session session) {
-    CompletableFuture<Object> done = new CompletableFuture<>().completeOnTimeout("time", d.toMillis(), TimeUnit.MILLISECONDS);
-    CompletableFuture<Object> any = session == null ? CompletableFuture.anyOf(done, signals.first())
-        : CompletableFuture.anyOf(done, signals.first(), session.lost());
-    return any.join() != "time";
+    CompletableFuture<Void> done = new CompletableFuture<Void>().completeOnTimeout(null, d.toMillis(), TimeUnit.MILLISECONDS);
+    CompletableFuture<String> lost = session == null ? new CompletableFuture<>() : session.lost();
+    CompletableFuture.anyOf(done, signals.first(), lost).join();
+    return signals.first().isDone() || lost.isDone();
   }
 
   private Exit.Failure interrupted() {
     String sig = signals.first().join();
     return new Exit.Failure(Exit.signalled(Signals.NUMBERS.get(sig)), "interrupted by SIG" + sig + " while waiting; withdrew, the command never ran");
-  }
-
-  private int fail(int code, String message) {
-    throw new Exit.Failure(code, message);
   }
 
   private void log(String message) {
