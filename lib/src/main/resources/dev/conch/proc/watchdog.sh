@@ -35,7 +35,7 @@ doom() { # signal the group; KILL it after kill-after
 }
 
 (
-  trap 'kill "$nap" 2>/dev/null; exit 0' USR1
+  trap 'kill -s KILL "$nap" 2>/dev/null; exit 0' USR1 # the nap ignores TERM, as we do
   while read -r -t "$t" op arg <&3; do
     case $op in
       d) t=$arg ;;                          # renewed: the deadline is now $arg seconds away
