@@ -19,13 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Conch {
   public static final Path ROOT = Path.of(System.getProperty("conch.root", "..")).toAbsolutePath().normalize();
   private static final AtomicInteger SEQ = new AtomicInteger();
-  /** Every process a test started: whatever a failed test left running dies with the test JVM. */
-  private static final java.util.Set<Process> STARTED = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private static String classpath;
-
-  static {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> STARTED.forEach(Process::destroyForcibly)));
-  }
 
   public final String endpoint;
   public final String prefix;
@@ -77,10 +71,7 @@ public final class Conch {
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile())
           .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
       pb.environment().putAll(env);
-      Process p = pb.start();
-      STARTED.add(p);
-      p.onExit().thenRun(() -> STARTED.remove(p));
-      return new Run(p, out, err);
+      return new Run(Procs.track(pb.start()), out, err);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -50,6 +50,15 @@ class CronIT {
     return runs;
   }
 
+  /** The record of a tick once it is no longer {@code running} (or still running after 10 s). */
+  static Run awaitResult(Conch c, String job, long tick) {
+    long end = System.nanoTime() + 10_000_000_000L;
+    while (runs(c, job).get(tick).state().equals(Run.RUNNING) && System.nanoTime() < end) {
+      Procs.nap(100); // the daemon writes the result into etcd; we read it back
+    }
+    return runs(c, job).get(tick);
+  }
+
   static List<Conch.Run> daemons(Conch c, int n, String... opts) {
     List<Conch.Run> ds = new ArrayList<>();
     for (int i = 0; i < n; i++) ds.add(c.start(args(List.of("daemon"), List.of(opts))));
@@ -126,9 +135,7 @@ class CronIT {
     assertEquals(0, c.run("cron", "rm", "once").exit(0));
     long removedAt = System.currentTimeMillis();
     long tick = Instant.parse(first[0]).toEpochMilli();
-    long end = System.nanoTime() + 10_000_000_000L;
-    while (runs(c, "once").get(tick).state().equals(Run.RUNNING) && System.nanoTime() < end) Procs.nap(100);
-    Run r = runs(c, "once").get(tick);
+    Run r = awaitResult(c, "once", tick);
     assertEquals(Run.OK, r.state(), "the run finished and its result was written: " + r);
     assertEquals(0, r.exitCode());
     Procs.nap(2_500); // a whole period more: no new tick may be claimed after the removal
@@ -181,9 +188,7 @@ class CronIT {
     add(c, "hang", args(List.of("--schedule", "@every 5s", "--timeout", "1s"), logging(log, "60")));
     List<Conch.Run> ds = daemons(c, 1, "--kill-after", "500ms");
     long tick = Instant.parse(Conch.awaitLines(log, 1, 30_000).get(0).split(" ")[0]).toEpochMilli();
-    long end = System.nanoTime() + 10_000_000_000L;
-    while (runs(c, "hang").get(tick).state().equals(Run.RUNNING) && System.nanoTime() < end) Procs.nap(100);
-    Run r = runs(c, "hang").get(tick);
+    Run r = awaitResult(c, "hang", tick);
     assertEquals(Run.FAILED, r.state(), r.toString());
     assertEquals(143, r.exitCode());
     assertEquals(Boolean.TRUE, r.timedOut());

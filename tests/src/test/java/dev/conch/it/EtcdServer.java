@@ -70,8 +70,8 @@ public final class EtcdServer implements AutoCloseable {
   }
 
   private void launch(int i) throws IOException {
-    members[i] = new ProcessBuilder(commands.get(i)).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("m" + i + ".log").toFile())).start();
+    members[i] = Procs.track(new ProcessBuilder(commands.get(i)).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("m" + i + ".log").toFile())).start());
   }
 
   private void awaitHealthy(String endpoints) {

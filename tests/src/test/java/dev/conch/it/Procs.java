@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -16,7 +18,20 @@ import java.util.stream.Stream;
 public final class Procs {
   public record Result(int code, String out, String err) {}
 
+  /** Every long-lived process a test started: whatever a failed test left running dies with the test JVM. */
+  private static final Set<Process> STARTED = ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> STARTED.forEach(Process::destroyForcibly)));
+  }
+
   private Procs() {}
+
+  public static Process track(Process p) {
+    STARTED.add(p);
+    p.onExit().thenRun(() -> STARTED.remove(p));
+    return p;
+  }
 
   public static Result run(List<String> cmd, Map<String, String> env) {
     return run(cmd, env, null);
