@@ -88,6 +88,8 @@ class InvariantIT {
     final List<Interval> intervals = Collections.synchronizedList(new ArrayList<>());
     final Map<Integer, Conch.Run> slots = new ConcurrentHashMap<>();
     final List<String> faults = Collections.synchronizedList(new ArrayList<>());
+    /** Wrappers stopped now: stopping one again would let the shorter pause's SIGCONT end the longer. */
+    final java.util.Set<Long> frozen = ConcurrentHashMap.newKeySet();
     final List<Integer> finalExits = Collections.synchronizedList(new ArrayList<>());
     final AtomicBoolean respawn = new AtomicBoolean(true);
     final ScheduledExecutorService background = Executors.newScheduledThreadPool(2);
@@ -177,10 +179,14 @@ class InvariantIT {
         }
         case 2 -> { // freeze a wrapper, below or above the TTL; above it, its lease is certainly lost
           long pause = random.nextBoolean() ? TTL_MS / 3 : TTL_MS + 1500;
+          if (!frozen.add(wrapper)) return;
           if (pause > TTL_MS) doom(iv -> iv.wrapper == wrapper, now, ms(TTL_MS + KILL_AFTER_MS + SLACK_MS), "stop " + wrapper + " " + pause + "ms");
           else faults.add("stop " + wrapper + " " + pause + "ms");
           signal("STOP", wrapper);
-          background.schedule(() -> signal("CONT", wrapper), pause, TimeUnit.MILLISECONDS);
+          background.schedule(() -> {
+            signal("CONT", wrapper);
+            frozen.remove(wrapper);
+          }, pause, TimeUnit.MILLISECONDS);
         }
         default -> { // SIGTERM a child: it ends (or ignores it), nobody else may start meanwhile
           if (holders.isEmpty()) return;

