@@ -174,7 +174,10 @@ class InvariantIT {
         case 1 -> { // revoke a holder's lease: SIGTERM within milliseconds, SIGKILL after kill-after
           if (holders.isEmpty()) return;
           Interval victim = target != null ? target : holders.get(random.nextInt(holders.size()));
-          doom(iv -> iv.lease.equals(victim.lease), now, ms(KILL_AFTER_MS + SLACK_MS), "revoke " + victim.lease);
+          // a running wrapper sees the revoke at once; a frozen one cannot, and its watchdog acts at the
+          // deadline instead, up to a TTL later, while a new holder may start at once: the TTL window
+          long bound = frozen.contains(victim.wrapper) ? TTL_MS + KILL_AFTER_MS + SLACK_MS : KILL_AFTER_MS + SLACK_MS;
+          doom(iv -> iv.lease.equals(victim.lease), now, ms(bound), "revoke " + victim.lease + (bound > TTL_MS ? " (frozen)" : ""));
           Etcdctl.run(etcd.endpoint(), "lease", "revoke", victim.lease);
         }
         case 2 -> { // freeze a wrapper, below or above the TTL; above it, its lease is certainly lost
