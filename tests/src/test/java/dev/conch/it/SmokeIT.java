@@ -134,11 +134,7 @@ class SmokeIT {
   void failsAtTheFirstBrokenExpectationWithOneLineAndCleansUp() throws IOException {
     // A conch with one regression: --nonblock "succeeds" without acquiring anything.
     Path dir = Files.createTempDirectory("conch-smoke-it-");
-    Path broken = dir.resolve("conch");
-    Files.writeString(broken, "#!/usr/bin/env bash\n"
-        + "for a in \"$@\"; do [[ $a == --nonblock ]] && exit 0; done\n"
-        + "exec java -cp '" + Conch.classpath() + "' conch \"$@\"\n");
-    Files.setPosixFilePermissions(broken, PosixFilePermissions.fromString("rwx------"));
+    Path broken = brokenConch(dir, "for a in \"$@\"; do [[ $a == --nonblock ]] && exit 0; done");
     String prefix = new Conch(cluster.endpoint).prefix;
     Smoke s = smoke(Map.of("CONCH", broken.toString(), "CONCH_PREFIX", prefix));
     assertEquals(1, s.code(), "the smoke fails: " + s.out());
@@ -161,11 +157,7 @@ class SmokeIT {
   void failsAtTheVacantOfficeCheckWhenWhoClaimsALeader() throws IOException {
     // A conch whose --who reports a leader that is not there.
     Path dir = Files.createTempDirectory("conch-smoke-it-");
-    Path broken = dir.resolve("conch");
-    Files.writeString(broken, "#!/usr/bin/env bash\n"
-        + "for a in \"$@\"; do [[ $a == --who ]] && { echo 'ghost pid 1'; exit 0; }; done\n"
-        + "exec java -cp '" + Conch.classpath() + "' conch \"$@\"\n");
-    Files.setPosixFilePermissions(broken, PosixFilePermissions.fromString("rwx------"));
+    Path broken = brokenConch(dir, "for a in \"$@\"; do [[ $a == --who ]] && { echo 'ghost pid 1'; exit 0; }; done");
     Smoke s = smoke(Map.of("CONCH", "bash " + broken));
     assertEquals(1, s.code());
     assertEquals(1, s.err().strip().lines().count(), "one line on stderr: " + s.err());
@@ -197,5 +189,13 @@ class SmokeIT {
     } finally {
       if (Procs.alive(holder.pid())) holder.stop();
     }
+  }
+
+  /** A conch with one regression: {@code regression} runs first, then the real conch. */
+  static Path brokenConch(Path dir, String regression) throws IOException {
+    Path broken = dir.resolve("conch");
+    Files.writeString(broken, "#!/usr/bin/env bash\n" + regression + "\nexec java -cp '" + Conch.classpath() + "' conch \"$@\"\n");
+    Files.setPosixFilePermissions(broken, PosixFilePermissions.fromString("rwx------"));
+    return broken;
   }
 }
