@@ -52,6 +52,7 @@ public final class Daemon {
   private final Client client;
   private final Keys keys;
   private final Options opt;
+  private final Table table;
   private final Signals signals = Signals.install();
   private final Instant started = Instant.now();
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> daemonThread(r, "conch-cron-timer"));
@@ -67,6 +68,7 @@ public final class Daemon {
     this.client = client;
     this.keys = keys;
     this.opt = opt;
+    this.table = new Table(client, keys, opt.dialTimeout());
   }
 
   /** Runs until SIGTERM, SIGINT or SIGHUP; 0 after a clean stop. */
@@ -193,11 +195,11 @@ public final class Daemon {
     Run claim = new Run(tick.toString(), Run.RUNNING, Holder.hostname(), ProcessHandle.current().pid(), lease, now.toString(), null, null, null);
     try {
       Run record = Duration.between(tick, now).compareTo(opt.maxLateness()) > 0 ? claim.as(Run.MISSED)
-          : job.skipsOverlap() && previousStillRunning(job, now) ? claim.as(Run.SKIPPED) : claim;
+          : job.skipsOverlap() && table.going(job, now) ? claim.as(Run.SKIPPED) : claim;
       Long rev = claim(key, record);
       if (rev == null) return; // another daemon has this tick
-      if (record == claim) supervise(job, tick, key, rev, claim, s);
       trim(job);
+      if (record == claim) supervise(job, tick, key, rev, claim, s);
     } catch (RuntimeException e) {
       Log.line("cron", job.job(), "tick " + tick + ": " + Etcd.failure(e, "claiming or recording it").getMessage());
     }
@@ -210,15 +212,6 @@ public final class Daemon {
         .Then(Op.put(k, Etcd.bytes(Json.write(run)), PutOption.DEFAULT)).commit()
         .orTimeout(opt.dialTimeout().toMillis(), TimeUnit.MILLISECONDS).join();
     return t.isSucceeded() ? t.getHeader().getRevision() : null;
-  }
-
-  private boolean previousStillRunning(Job job, Instant now) {
-    List<Run> last = new Table(client, keys, opt.dialTimeout()).runs(job.job(), 1);
-    if (last.isEmpty() || !Run.RUNNING.equals(last.get(0).state())) return false;
-    String daemon = last.get(0).daemon();
-    boolean alive = client.getKVClient().get(Etcd.bytes(keys.daemons() + daemon)).orTimeout(opt.dialTimeout().toMillis(), TimeUnit.MILLISECONDS)
-        .join().getCount() > 0;
-    return Run.RUNNING.equals(last.get(0).shownState(alive ? Set.of(daemon) : Set.of(), job.timeoutDuration(), now));
   }
 
   private void supervise(Job job, Instant tick, String key, long rev, Run claim, Session s) {
@@ -246,11 +239,13 @@ public final class Daemon {
         .orTimeout(opt.dialTimeout().toMillis(), TimeUnit.MILLISECONDS).join();
   }
 
-  /** Keeps the newest {@code keep} run records of a job, so that etcd does not grow with time. */
+  /** Each claim trims the history before its run, so a long run does not hold the trim back; a failed trim only waits for the next claim. */
   private void trim(Job job) {
-    List<KeyValue> all = client.getKVClient().get(Etcd.bytes(keys.cronRuns(job.job())), GetOption.builder().isPrefix(true)
-        .withKeysOnly(true).withSortField(GetOption.SortTarget.KEY).withSortOrder(GetOption.SortOrder.ASCEND).build()).join().getKvs();
-    for (KeyValue kv : all.subList(0, Math.max(0, all.size() - job.keep()))) client.getKVClient().delete(kv.getKey()).join();
+    try {
+      table.trim(job, Instant.now());
+    } catch (RuntimeException e) {
+      Log.line("cron", job.job(), Etcd.failure(e, "trimming its history").getMessage());
+    }
   }
 
   /** SIGTERM: no new claims; running jobs get the grace period, then SIGTERM and kill-after; then release. */

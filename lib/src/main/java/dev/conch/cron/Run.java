@@ -43,4 +43,9 @@ public record Run(
     if (timeout != null && started != null && Instant.parse(started).plus(timeout).plus(Duration.ofMinutes(1)).isBefore(now)) return ZOMBIE;
     return RUNNING;
   }
+
+  /** A claim whose run is still going: its result is still to come. */
+  public boolean going(Set<String> liveDaemons, Duration timeout, Instant now) {
+    return RUNNING.equals(shownState(liveDaemons, timeout, now));
+  }
 }

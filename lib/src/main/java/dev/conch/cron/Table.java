@@ -8,11 +8,14 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.GetOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /** The cron table in etcd: jobs, their run records and the live daemons. */
 public final class Table {
@@ -67,6 +70,30 @@ public final class Table {
       Json.read(Etcd.string(kv.getValue()), Run.class).ifPresent(runs::add);
     }
     return runs;
+  }
+
+  /** Whether a run of the job is still going: what {@code --overlap skip} asks before running a tick. */
+  public boolean going(Job job, Instant now) {
+    Set<String> live = liveDaemons();
+    return runs(job.job(), 0).stream().anyMatch(r -> r.going(live, job.timeoutDuration(), now));
+  }
+
+  /**
+   * Deletes the run records beyond the newest {@code keep}, so that etcd does not grow with time; never a
+   * run still going, whose result is still to come and which {@code --overlap skip} must still see.
+   */
+  public void trim(Job job, Instant now) {
+    Set<String> live = liveDaemons();
+    List<KeyValue> all = range(keys.cronRuns(job.job()), GetOption.SortTarget.KEY, GetOption.SortOrder.DESCEND, 0);
+    for (KeyValue kv : all.subList(Math.min(job.keep(), all.size()), all.size())) {
+      boolean going = Json.read(Etcd.string(kv.getValue()), Run.class).map(r -> r.going(live, job.timeoutDuration(), now)).orElse(false);
+      if (!going) sync(client.getKVClient().delete(kv.getKey()), "trimming the runs of " + job.job());
+    }
+  }
+
+  /** The leases of the live daemons: a claim by any other is a zombie. */
+  public Set<String> liveDaemons() {
+    return daemons().stream().map(Holder::lease).collect(Collectors.toSet());
   }
 
   /** Live daemons (their keys go with their leases). */

@@ -1,6 +1,8 @@
 package dev.conch.cron;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.time.Duration;
@@ -34,5 +36,13 @@ class RunTest {
     assertEquals(143, failed.exitCode());
     assertEquals(Run.SKIPPED, CLAIM.as(Run.SKIPPED).shownState(Set.of(), null, T));
     assertNull(CLAIM.as(Run.MISSED).pid());
+  }
+
+  @Test
+  void onlyAClaimOfALiveDaemonWithinItsTimeoutIsGoing() {
+    assertTrue(CLAIM.going(Set.of("abc"), null, T));
+    assertFalse(CLAIM.going(Set.of(), null, T), "a zombie is not going: overlap skip must not wait for it");
+    assertFalse(CLAIM.as(Run.SKIPPED).going(Set.of("abc"), null, T), "a skipped tick never ran");
+    assertFalse(CLAIM.finished(T, 0, false).going(Set.of("abc"), null, T));
   }
 }

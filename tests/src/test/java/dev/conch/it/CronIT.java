@@ -100,7 +100,7 @@ class CronIT {
     Conch c = new Conch(etcd.endpoint());
     Path log = c.file("log");
     add(c, "slow", args(List.of("--schedule", "@every 2s"), logging(log, "30")));
-    List<Conch.Run> ds = daemons(c, 3, "--ttl", "2s", "--kill-after", "500ms");
+    List<Conch.Run> ds = daemons(c, 3, "--ttl", "2s", "--kill-after", "500ms", "--grace", "1s"); // survivors run later ticks of 30 s
     String[] first = Conch.awaitLines(log, 1, 30_000).get(0).split(" ");
     String lease = first[4];
     long childPid = Long.parseLong(first[2]);
@@ -166,19 +166,38 @@ class CronIT {
   }
 
   @Test
-  void overlapSkipRecordsSkippedTicks() {
+  void overlapSkipNeverStartsARunWhileAnotherIsGoing() {
     Conch c = new Conch(etcd.endpoint());
     Path log = c.file("log");
     add(c, "busy", args(List.of("--schedule", "@every 1s"), logging(log, "2.5")));
     List<Conch.Run> ds = daemons(c, 2);
-    Conch.awaitLines(log, 2, 30_000);
+    Conch.awaitLines(log, 3, 30_000); // two skipped ticks between runs: the newest record is a skip, not the run
     for (Conch.Run d : ds) assertEquals(0, d.stop());
     Map<Long, Run> runs = runs(c, "busy");
     assertTrue(runs.values().stream().anyMatch(r -> r.state().equals(Run.SKIPPED)), "ticks during a run are skipped: " + runs);
-    List<Long> started = runs.entrySet().stream().filter(e -> !e.getValue().state().equals(Run.SKIPPED)).map(Map.Entry::getKey).toList();
+    List<Run> started = runs.values().stream().filter(r -> r.started() != null && !r.state().equals(Run.SKIPPED)).toList();
     for (int i = 1; i < started.size(); i++) {
-      assertTrue(started.get(i) - started.get(i - 1) >= 2_000, "runs do not overlap: " + runs);
+      Run before = started.get(i - 1);
+      assertTrue(before.ended() != null && !Instant.parse(started.get(i).started()).isBefore(Instant.parse(before.ended())),
+          "a run starts only after the previous one ended: " + runs);
     }
+  }
+
+  @Test
+  void historyKeepsTheNewestRecordsAndEveryRunStillGoing() {
+    Conch c = new Conch(etcd.endpoint());
+    Path log = c.file("log");
+    String marker = c.file("first-run").toString();
+    add(c, "kept", "--schedule", "@every 1s", "--overlap", "allow", "--keep", "2", "--",
+        "bash", "-c", "echo \"$CONCH_TICK\" >> '" + log + "'; if mkdir '" + marker + "' 2>/dev/null; then sleep 6; fi");
+    List<Conch.Run> ds = daemons(c, 1);
+    long first = Instant.parse(Conch.awaitLines(log, 1, 30_000).get(0)).toEpochMilli();
+    Conch.awaitLines(log, 5, 30_000); // four more claims, each trimming the history down to two records
+    assertEquals(Run.RUNNING, runs(c, "kept").get(first).state(), "the first run, still going, was not trimmed away");
+    assertEquals(0, ds.get(0).stop()); // the grace period lets the first run finish
+    Map<Long, Run> runs = runs(c, "kept");
+    assertEquals(Run.OK, runs.get(first).state(), "the first run recorded its result: " + runs);
+    assertEquals(3, runs.size(), "the newest two records, and the run that was still going at the last trim: " + runs.keySet());
   }
 
   @Test
