@@ -89,11 +89,11 @@ public final class CronTool {
 
   /** One job as ls shows it: its spec, its next tick, and its recent runs with their shown states. */
   private static Map<String, Object> row(Job j, List<Run> runs, Set<String> live, Instant now) {
-    Map<String, Object> o = new LinkedHashMap<>(Json.read(Json.write(j), Map.class).orElseThrow());
+    Map<String, Object> o = Json.fields(j);
     o.put("next", j.parsedSchedule().next(now).toString());
     List<Map<String, Object>> shown = new ArrayList<>();
     for (Run r : runs) {
-      Map<String, Object> m = new LinkedHashMap<>(Json.read(Json.write(r), Map.class).orElseThrow());
+      Map<String, Object> m = Json.fields(r);
       m.put("state", r.shownState(live, j.timeoutDuration(), now));
       shown.add(m);
     }

@@ -1,7 +1,10 @@
 package dev.conch.coord;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /** The one JSON mapper: values conch writes, and values anyone else may have written (read defensively). */
@@ -16,6 +19,11 @@ public final class Json {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** A value as its JSON object, fields in order: to add shown-only fields before printing. */
+  public static Map<String, Object> fields(Object value) {
+    return MAPPER.convertValue(value, new TypeReference<LinkedHashMap<String, Object>>() {});
   }
 
   /** Empty when the text is not a readable {@code type}: reported and skipped by callers, never a crash. */
