@@ -125,11 +125,12 @@ public final class EtcdServer implements AutoCloseable {
   /** A port nothing listens on, for "etcd unreachable". */
   public static String deadEndpoint() throws IOException {
     int port = freePort();
-    try (Socket ignored = new Socket("127.0.0.1", port)) {
-      throw new IllegalStateException("port " + port + " unexpectedly open");
+    try {
+      new Socket("127.0.0.1", port).close();
     } catch (IOException expected) {
       return "http://127.0.0.1:" + port;
     }
+    throw new IllegalStateException("port " + port + " unexpectedly open");
   }
 
   @Override
