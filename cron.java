@@ -7,6 +7,9 @@ import dev.conch.cli.Cli;
 import dev.conch.cli.ConnectionOptions;
 import dev.conch.cli.CronTool;
 import dev.conch.cli.Durations;
+import dev.conch.cli.HostPort;
+import dev.conch.cli.LogOptions;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -79,11 +82,14 @@ class cron {
         description = "SIGKILL a run's group D after SIGTERM (default ${DEFAULT-VALUE})") Duration killAfter;
     @Option(names = "--grace", paramLabel = "D", defaultValue = "30s", converter = Durations.Converter.class,
         description = "on SIGTERM, how long running jobs may finish (default ${DEFAULT-VALUE})") Duration grace;
+    @Option(names = "--metrics", paramLabel = "HOST:PORT", converter = HostPort.Converter.class,
+        description = "serve Prometheus metrics at http://HOST:PORT/metrics, e.g. 127.0.0.1:9464 (exit 71 if it cannot listen)") InetSocketAddress metrics;
     @Mixin ConnectionOptions conn;
+    @Mixin LogOptions logs;
 
     @Override
     public Integer call() {
-      return CronTool.daemon(conn, ttl, killAfter, maxLateness, grace);
+      return CronTool.daemon(conn, logs, ttl, killAfter, maxLateness, grace, metrics);
     }
   }
 

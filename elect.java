@@ -8,6 +8,7 @@ import dev.conch.cli.ConnectionOptions;
 import dev.conch.cli.Durations;
 import dev.conch.cli.ElectTool;
 import dev.conch.cli.HoldOptions;
+import dev.conch.cli.LogOptions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -41,10 +42,11 @@ class elect implements Callable<Integer> {
 
   @Mixin HoldOptions hold;
   @Mixin ConnectionOptions conn;
+  @Mixin LogOptions logs;
 
   @Override
   public Integer call() {
-    return ElectTool.run(conn, hold, office, cmd, restart, backoffMax, stableAfter);
+    return ElectTool.run(conn, hold, logs, office, cmd, restart, backoffMax, stableAfter);
   }
 
   public static void main(String... args) {

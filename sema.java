@@ -6,6 +6,7 @@
 import dev.conch.cli.Cli;
 import dev.conch.cli.ConnectionOptions;
 import dev.conch.cli.HoldOptions;
+import dev.conch.cli.LogOptions;
 import dev.conch.cli.SemaTool;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -31,10 +32,11 @@ class sema implements Callable<Integer> {
 
   @Mixin HoldOptions hold;
   @Mixin ConnectionOptions conn;
+  @Mixin LogOptions logs;
 
   @Override
   public Integer call() {
-    return SemaTool.run(conn, hold, name, max, cmd);
+    return SemaTool.run(conn, hold, logs, name, max, cmd);
   }
 
   public static void main(String... args) {

@@ -11,6 +11,7 @@ import dev.conch.cron.Table;
 import dev.conch.etcd.Connection;
 import dev.conch.etcd.Etcd;
 import io.etcd.jetcd.Client;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,7 +29,7 @@ public final class CronTool {
 
   public static int add(ConnectionOptions conn, String job, String schedule, String tz, Duration timeout, String overlap,
       int keep, List<String> cmd) {
-    return Tool.guarded("cron", job, () -> {
+    return Tool.guarded(Log.text("cron", job), () -> {
       Keys keys = conn.keys();
       keys.cronJob(job);
       Schedule s = Schedule.parse(schedule, tz);
@@ -46,20 +47,22 @@ public final class CronTool {
   }
 
   public static int rm(ConnectionOptions conn, String job) {
-    return Tool.guarded("cron", job, () -> {
+    Log log = Log.text("cron", job);
+    return Tool.guarded(log, () -> {
       Keys keys = conn.keys();
       keys.cronJob(job);
       Connection c = conn.connection();
       try (Client client = Etcd.connect(c)) {
         if (new Table(client, keys, c.dialTimeout()).remove(job)) return Exit.OK;
       }
-      Log.line("cron", job, "no such job");
+      log.always("error", "no such job", "exit", Exit.NOTHING);
       return Exit.NOTHING;
     });
   }
 
   public static int ls(ConnectionOptions conn, String job, boolean json) {
-    return Tool.guarded("cron", job == null ? "ls" : job, () -> {
+    Log log = Log.text("cron", job == null ? "ls" : job);
+    return Tool.guarded(log, () -> {
       Keys keys = conn.keys();
       if (job != null) keys.cronJob(job);
       Connection c = conn.connection();
@@ -67,9 +70,9 @@ public final class CronTool {
         Table table = new Table(client, keys, c.dialTimeout());
         List<String> unreadable = new ArrayList<>();
         List<Job> jobs = table.jobs(unreadable).stream().filter(j -> job == null || j.job().equals(job)).toList();
-        unreadable.forEach(k -> Log.line("cron", "ls", "skipping " + k + ": unreadable job"));
+        unreadable.forEach(k -> log.always("error", "skipping " + k + ": unreadable job"));
         if (job != null && jobs.isEmpty()) {
-          Log.line("cron", job, "no such job");
+          log.always("error", "no such job", "exit", Exit.NOTHING);
           return Exit.NOTHING;
         }
         List<Holder> daemons = table.daemons();
@@ -120,13 +123,16 @@ public final class CronTool {
     return ((List<?>) list).stream().map(String::valueOf).toList();
   }
 
-  public static int daemon(ConnectionOptions conn, Duration ttl, Duration killAfter, Duration maxLateness, Duration grace) {
-    return Tool.guarded("daemon", Holder.hostname(), () -> {
+  /** {@code metrics}: where to serve Prometheus text, or null for nowhere. */
+  public static int daemon(ConnectionOptions conn, LogOptions logs, Duration ttl, Duration killAfter, Duration maxLateness, Duration grace,
+      InetSocketAddress metrics) {
+    Log log = logs.log("daemon", Holder.hostname());
+    return Tool.guarded(log, () -> {
       Keys keys = conn.keys();
       if (ttl.toMillis() < 1000) throw Exit.usage("--ttl must be at least 1s");
       Connection c = conn.connection();
       try (Client client = Etcd.connect(c)) {
-        return new Daemon(client, keys, new Daemon.Options((ttl.toMillis() + 999) / 1000, killAfter, maxLateness, grace, c.dialTimeout())).run();
+        return new Daemon(client, keys, new Daemon.Options((ttl.toMillis() + 999) / 1000, killAfter, maxLateness, grace, c.dialTimeout()), log, metrics).run();
       }
     });
   }

@@ -13,9 +13,10 @@ import java.util.List;
 public final class ElectTool {
   private ElectTool() {}
 
-  public static int run(ConnectionOptions conn, HoldOptions opts, String office, List<String> cmd, boolean restart,
+  public static int run(ConnectionOptions conn, HoldOptions opts, LogOptions logs, String office, List<String> cmd, boolean restart,
       Duration backoffMax, Duration stableAfter) {
-    return Tool.guarded("elect", office, () -> {
+    Log log = logs.log("elect", office);
+    return Tool.guarded(log, () -> {
       String dir = conn.keys().office(office);
       Connection c = conn.connection();
       if (opts.who) {
@@ -26,7 +27,7 @@ public final class ElectTool {
       Hold hold = new Hold("elect", office, Tool.command(cmd), opts.ttlSeconds(), opts.killAfter, opts.nonblock,
           opts.timeout, restart, backoffMax, stableAfter, c.dialTimeout());
       try (Client client = Etcd.connect(c)) {
-        return new Wrapper(client, hold, s -> new Election(client, dir, s)).run();
+        return new Wrapper(client, hold, log, s -> new Election(client, dir, s)).run();
       }
     });
   }

@@ -1,12 +1,14 @@
 package dev.conch.cli;
 
-/** The exit codes of contract section 5, and the exception that carries one to the top. */
+/** The exit codes of contract section 5 (and 71, conchd's own), and the exception that carries one to the top. */
 public final class Exit {
   public static final int OK = 0;
   public static final int NOTHING = 1;
   public static final int USAGE = 64;
   public static final int UNAVAILABLE = 69;
   public static final int LEASE_LOST = 70;
+  /** conchd cannot listen on its {@code --metrics} address (in use, not this host's, not permitted): sysexits' EX_OSERR. */
+  public static final int CANNOT_LISTEN = 71;
   public static final int NOT_ACQUIRED = 75;
   public static final int REFUSED = 77;
 

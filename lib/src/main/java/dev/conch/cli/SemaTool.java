@@ -18,14 +18,15 @@ import java.util.stream.Collectors;
 public final class SemaTool {
   private SemaTool() {}
 
-  public static int run(ConnectionOptions conn, HoldOptions opts, String name, Integer max, List<String> cmd) {
-    return Tool.guarded("sema", name, () -> {
+  public static int run(ConnectionOptions conn, HoldOptions opts, LogOptions logs, String name, Integer max, List<String> cmd) {
+    Log log = logs.log("sema", name);
+    return Tool.guarded(log, () -> {
       String all = conn.keys().semaAll(name);
       if (max != null && (max < 1 || max > 10_000)) throw Exit.usage("--max must be from 1 to 10000, not " + max);
       Connection c = conn.connection();
       if (opts.who) {
         try (Client client = Etcd.connect(c)) {
-          return who(name, Semaphore.groups(client, all, c.dialTimeout()), max, opts.json);
+          return who(log, name, Semaphore.groups(client, all, c.dialTimeout()), max, opts.json);
         }
       }
       if (max == null) throw Exit.usage("--max N is required: at most N commands run at once");
@@ -33,15 +34,15 @@ public final class SemaTool {
           opts.timeout, false, Duration.ZERO, Duration.ZERO, c.dialTimeout());
       String dir = conn.keys().sema(name, max);
       try (Client client = Etcd.connect(c)) {
-        return new Wrapper(client, hold, s -> new Semaphore(client, dir, s, max)).run();
+        return new Wrapper(client, hold, log, s -> new Semaphore(client, dir, s, max)).run();
       }
     });
   }
 
   /** Holders in rank order and the number of waiters, per {@code --max} found; warns when they disagree. */
-  private static int who(String name, List<Semaphore.Group> groups, Integer max, boolean json) {
+  private static int who(Log log, String name, List<Semaphore.Group> groups, Integer max, boolean json) {
     if (groups.size() > 1) {
-      Log.line("sema", name, "contenders disagree on --max (" + groups.stream().map(g -> "" + g.max())
+      log.always("disagree", "contenders disagree on --max (" + groups.stream().map(g -> "" + g.max())
           .collect(Collectors.joining(", ")) + "): each --max has slots of its own");
     }
     boolean any = false;

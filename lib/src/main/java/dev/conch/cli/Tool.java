@@ -4,18 +4,18 @@ import dev.conch.coord.Holder;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** What every tool does alike: report its failures in one line, print holders, check the command. */
+/** What every tool does alike: report its failure as one event line, print holders, check the command. */
 final class Tool {
   private Tool() {}
 
-  static int guarded(String tool, String name, Callable<Integer> body) {
+  static int guarded(Log log, Callable<Integer> body) {
     try {
       return body.call();
     } catch (Exit.Failure f) {
-      Log.line(tool, name, f.getMessage());
+      log.always(f.code == Exit.NOT_ACQUIRED ? "not-acquired" : f.code > 128 ? "signalled" : "error", f.getMessage(), "exit", f.code);
       return f.code;
     } catch (Exception e) {
-      Log.line(tool, name, "internal error: " + e);
+      log.always("error", "internal error: " + e, "exit", Exit.LEASE_LOST);
       return Exit.LEASE_LOST;
     }
   }

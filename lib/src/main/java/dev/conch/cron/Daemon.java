@@ -1,5 +1,6 @@
 package dev.conch.cron;
 
+import dev.conch.cli.Durations;
 import dev.conch.cli.Exit;
 import dev.conch.cli.Log;
 import dev.conch.coord.Backoff;
@@ -23,6 +24,7 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -58,33 +60,44 @@ public final class Daemon {
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> daemonThread(r, "conch-cron-timer"));
   private final ExecutorService runners = Executors.newCachedThreadPool(r -> daemonThread(r, "conch-cron-run"));
   private final Map<String, Entry> jobs = new ConcurrentHashMap<>();
-  private final Set<Child> running = ConcurrentHashMap.newKeySet();
+  private final Map<Child, String> running = new ConcurrentHashMap<>(); // each run's job
+  private final Log log;
+  private final InetSocketAddress metricsAt;
+  private final Metrics metrics = new Metrics();
   private final Backoff backoff = new Backoff(Duration.ofSeconds(30), Duration.ofDays(1));
   private volatile Session session;
   private volatile Watch.Watcher watcher;
   private volatile boolean stopping;
 
-  public Daemon(Client client, Keys keys, Options opt) {
+  /** {@code metricsAt}: where to serve {@link Metrics}, or null. */
+  public Daemon(Client client, Keys keys, Options opt, Log log, InetSocketAddress metricsAt) {
     this.client = client;
     this.keys = keys;
     this.opt = opt;
+    this.log = log;
+    this.metricsAt = metricsAt;
     this.table = new Table(client, keys, opt.dialTimeout());
   }
 
-  /** Runs until SIGTERM, SIGINT or SIGHUP; 0 after a clean stop. */
+  /** Runs until SIGTERM, SIGINT or SIGHUP; 0 after a clean stop. The metrics server, if any, lives as long. */
   public int run() {
-    session = register(Session.open(client, opt.ttlSeconds(), opt.dialTimeout()));
-    timer.execute(this::loadTable);
-    Log.line("daemon", Holder.hostname(), "up: lease " + Keys.leaseHex(session.lease()) + ", no ticks before " + started);
-    while (true) {
-      CompletableFuture.anyOf(signals.first(), session.lost()).join();
-      if (signals.first().isDone()) break;
-      Log.line("daemon", Holder.hostname(), "lease lost (" + session.lost().join() + "); running jobs are terminated; registering again");
-      running.forEach(c -> c.signal("TERM"));
-      if (!reopen()) break;
+    try (MetricsServer served = metricsAt == null ? null : MetricsServer.start(metricsAt, metrics::render)) {
+      session = register(Session.open(client, opt.ttlSeconds(), opt.dialTimeout()));
+      timer.execute(this::loadTable);
+      log.always("up", "no ticks before " + started, "lease", Keys.leaseHex(session.lease()), "metrics", served == null ? null : served.address());
+      while (true) {
+        CompletableFuture.anyOf(signals.first(), session.lost()).join();
+        if (signals.first().isDone()) break;
+        log.always("lost", "lease lost (" + session.lost().join() + "); running jobs are terminated; registering again", "lease", Keys.leaseHex(session.lease()));
+        metrics.leaseLost();
+        metrics.zombies(running.size());
+        terminate("the daemon's lease was lost");
+        if (!reopen()) break;
+      }
+      stop();
+      log.always("down", "stopped on SIG" + signals.first().join());
+      return Exit.OK;
     }
-    stop();
-    return Exit.OK;
   }
 
   /** A new session after a loss, retried until etcd answers; false if a signal came first. */
@@ -96,6 +109,7 @@ public final class Daemon {
         return true;
       } catch (Exit.Failure f) {
         if (f.code == Exit.REFUSED) throw f;
+        metrics.etcdError("register");
         Duration d = backoff.after(Duration.ZERO);
         CompletableFuture.anyOf(signals.first(), new CompletableFuture<>().completeOnTimeout(null, d.toMillis(), TimeUnit.MILLISECONDS)).join();
       }
@@ -127,6 +141,7 @@ public final class Daemon {
     ByteSequence dir = Etcd.bytes(keys.cronJobs());
     client.getKVClient().get(dir, GetOption.builder().isPrefix(true).build()).whenComplete((r, e) -> {
       if (e != null) {
+        metrics.etcdError("table");
         timer.schedule(this::loadTable, 1, TimeUnit.SECONDS); // etcd unreachable: try again
         return;
       }
@@ -137,7 +152,10 @@ public final class Daemon {
       });
       Watch.Watcher old = watcher;
       watcher = client.getWatchClient().watch(dir, WatchOption.builder().isPrefix(true).withRevision(r.getHeader().getRevision() + 1).build(),
-          Watch.listener(w -> timer.execute(() -> w.getEvents().forEach(this::changed)), err -> timer.execute(this::loadTable)));
+          Watch.listener(w -> timer.execute(() -> w.getEvents().forEach(this::changed)), err -> {
+            metrics.etcdError("table");
+            timer.execute(this::loadTable);
+          }));
       if (old != null) old.close();
     });
   }
@@ -155,7 +173,7 @@ public final class Daemon {
     Job job = Table.parseJob(Etcd.string(kv.getValue())).filter(j -> name.equals(j.job())).orElse(null);
     drop(name);
     if (job == null) {
-      Log.line("daemon", Holder.hostname(), "skipping job key " + name + ": unreadable value");
+      log.always("error", "skipping job key " + name + ": unreadable value");
       return name;
     }
     Schedule s = job.parsedSchedule();
@@ -197,11 +215,24 @@ public final class Daemon {
       Run record = Duration.between(tick, now).compareTo(opt.maxLateness()) > 0 ? claim.as(Run.MISSED)
           : job.skipsOverlap() && table.going(job, now) ? claim.as(Run.SKIPPED) : claim;
       Long rev = claim(key, record);
-      if (rev == null) return; // another daemon has this tick
-      trim(job);
-      if (record == claim) supervise(job, tick, key, rev, claim, s);
+      Log runLog = log.about("cron", job.job());
+      if (rev == null) { // another daemon has this tick
+        metrics.tickLost(job.job());
+        runLog.verbose("tick-lost", "another daemon claimed this tick", "tick", tick.toString());
+        return;
+      }
+      metrics.claimed(job.job());
+      trim(job, runLog);
+      if (record == claim) {
+        supervise(job, tick, key, rev, claim, s, runLog);
+      } else {
+        metrics.run(job.job(), record.state());
+        runLog.always(record.state(), record.state().equals(Run.MISSED) ? "noticed later than --max-lateness " + Durations.format(opt.maxLateness())
+            : "the previous run is still going (--overlap skip)", "tick", tick.toString(), "rev", rev, "lease", lease);
+      }
     } catch (RuntimeException e) {
-      Log.line("cron", job.job(), "tick " + tick + ": " + Etcd.failure(e, "claiming or recording it").getMessage());
+      metrics.etcdError("claim");
+      log.about("cron", job.job()).always("error", Etcd.failure(e, "claiming or recording it").getMessage(), "tick", tick.toString());
     }
   }
 
@@ -214,16 +245,21 @@ public final class Daemon {
     return t.isSucceeded() ? t.getHeader().getRevision() : null;
   }
 
-  private void supervise(Job job, Instant tick, String key, long rev, Run claim, Session s) {
+  private void supervise(Job job, Instant tick, String key, long rev, Run claim, Session s, Log runLog) {
+    String lease = Keys.leaseHex(s.lease());
     Map<String, String> env = Map.of("CONCH_TOOL", "cron", "CONCH_NAME", job.job(), "CONCH_JOB", job.job(),
-        "CONCH_TICK", tick.toString(), "CONCH_REV", Long.toString(rev), "CONCH_LEASE", Keys.leaseHex(s.lease()));
+        "CONCH_TICK", tick.toString(), "CONCH_REV", Long.toString(rev), "CONCH_LEASE", lease);
     Child child = Child.start(job.cmd(), env, opt.killAfter(), s.remaining());
-    running.add(child);
+    Duration late = Duration.between(tick, Instant.now());
+    metrics.lateness(late);
+    runLog.always("started", null, "tick", tick.toString(), "rev", rev, "lease", lease, "late_ms", late.toMillis());
+    running.put(child, job.job());
     Runnable unrenew = s.onRenew(child::renew);
     boolean[] timedOut = {false};
     Duration limit = job.timeoutDuration();
     ScheduledFuture<?> killer = limit == null ? null : timer.schedule(() -> {
       timedOut[0] = true;
+      runLog.always("signalled", "ran past --timeout " + Durations.format(limit), "signal", "TERM", "tick", tick.toString(), "rev", rev);
       child.signal("TERM");
     }, limit.toMillis(), TimeUnit.MILLISECONDS);
     int exit = child.exit().join();
@@ -232,6 +268,8 @@ public final class Daemon {
     child.close();
     running.remove(child);
     Run result = claim.finished(Instant.now(), exit, timedOut[0]);
+    metrics.run(job.job(), result.state());
+    runLog.always("finished", null, "state", result.state(), "exit", exit, "tick", tick.toString(), "rev", rev, "lease", lease);
     ByteSequence k = Etcd.bytes(key);
     // only over our own claim: a stale writer never overwrites a newer record
     client.getKVClient().txn().If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(rev)))
@@ -240,12 +278,21 @@ public final class Daemon {
   }
 
   /** Each claim trims the history before its run, so a long run does not hold the trim back; a failed trim only waits for the next claim. */
-  private void trim(Job job) {
+  private void trim(Job job, Log runLog) {
     try {
       table.trim(job, Instant.now());
     } catch (RuntimeException e) {
-      Log.line("cron", job.job(), Etcd.failure(e, "trimming its history").getMessage());
+      metrics.etcdError("trim");
+      runLog.always("error", Etcd.failure(e, "trimming its history").getMessage());
     }
+  }
+
+  /** SIGTERM to every running job, each said in its own line. */
+  private void terminate(String why) {
+    running.forEach((child, job) -> {
+      log.about("cron", job).always("signalled", why, "signal", "TERM");
+      child.signal("TERM");
+    });
   }
 
   /** SIGTERM: no new claims; running jobs get the grace period, then SIGTERM and kill-after; then release. */
@@ -256,8 +303,7 @@ public final class Daemon {
     runners.shutdown();
     try {
       if (!runners.awaitTermination(opt.grace().toMillis(), TimeUnit.MILLISECONDS)) {
-        Log.line("daemon", Holder.hostname(), "grace period over: terminating " + running.size() + " running job(s)");
-        running.forEach(c -> c.signal("TERM"));
+        terminate("the daemon's --grace " + Durations.format(opt.grace()) + " is over");
         runners.awaitTermination(opt.killAfter().toMillis() + 10_000, TimeUnit.MILLISECONDS);
       }
     } catch (InterruptedException e) {

@@ -25,13 +25,15 @@ public final class Wrapper {
   private static final int LOST = -1;
   private final Client client;
   private final Hold hold;
+  private final Log log;
   private final Function<Session, Slot> slots;
   private final Signals signals = Signals.install();
   private final Backoff backoff;
 
-  public Wrapper(Client client, Hold hold, Function<Session, Slot> slots) {
+  public Wrapper(Client client, Hold hold, Log log, Function<Session, Slot> slots) {
     this.client = client;
     this.hold = hold;
+    this.log = log;
     this.slots = slots;
     this.backoff = new Backoff(hold.backoffMax(), hold.stableAfter());
   }
@@ -49,7 +51,7 @@ public final class Wrapper {
             .thenRun(() -> session.lose("its key " + Keys.leaseHex(session.lease()) + " was deleted"));
         await(slot, session);
         if (session.lost().isDone()) {
-          log("lost its place while waiting (" + session.lost().join() + "); queueing again");
+          log.always("lost", "lost its place while waiting (" + session.lost().join() + "); queueing again", "lease", Keys.leaseHex(session.lease()));
           continue;
         }
         int rc = holdAndRun(slot, session, rev);
@@ -68,7 +70,7 @@ public final class Wrapper {
       } catch (Exit.Failure f) {
         if (first || f.code != Exit.UNAVAILABLE) throw f;
         Duration delay = backoff.after(Duration.ZERO);
-        log("etcd unreachable; trying again in " + delay.toSeconds() + "s");
+        log.always("unreachable", "etcd unreachable; trying again in " + Durations.format(delay));
         if (pause(delay, null)) throw interrupted();
       }
     }
@@ -98,46 +100,55 @@ public final class Wrapper {
     throw new Exit.Failure(Exit.NOT_ACQUIRED, "not acquired within --timeout " + Durations.format(hold.timeout()));
   }
 
-  /** Holds the slot: runs the command, again under --restart. The exit code, or LOST to queue again. */
+  /**
+   * Holds the slot: runs the command, again under --restart. The exit code (70 when the lease was lost),
+   * or LOST to queue again.
+   */
   private int holdAndRun(Slot slot, Session session, long rev) {
+    String lease = Keys.leaseHex(session.lease());
     Map<String, String> env = Map.of("CONCH_TOOL", hold.tool(), "CONCH_NAME", hold.name(),
-        "CONCH_REV", Long.toString(rev), "CONCH_LEASE", Keys.leaseHex(session.lease()));
+        "CONCH_REV", Long.toString(rev), "CONCH_LEASE", lease);
+    log.verbose("acquired", null, "rev", rev, "lease", lease);
     while (true) {
       long started = System.nanoTime();
       Child child = Child.start(hold.cmd(), env, hold.killAfter(), session.remaining());
       Runnable unrenew = session.onRenew(child::renew);
-      signals.onEach(child::signal);
-      if (signals.first().isDone()) child.signal(signals.first().join());
+      signals.onEach(sig -> signal(child, sig, "forwarded to the command", rev, lease));
+      if (signals.first().isDone()) signal(child, signals.first().join(), "forwarded to the command", rev, lease);
       CompletableFuture.anyOf(child.exit(), session.lost()).join();
       boolean lost = session.lost().isDone() || session.expired();
-      if (lost && !child.exit().isDone()) child.signal("TERM");
+      boolean again = hold.restart() && !signals.first().isDone();
+      if (lost) {
+        log.always("lost", "lease lost while holding (" + session.lost().getNow("lease deadline passed") + "); the command is terminated, "
+            + (again ? "then conch campaigns again" : "then conch exits " + Exit.LEASE_LOST), "rev", rev, "lease", lease);
+        if (!child.exit().isDone()) signal(child, "TERM", "lease lost", rev, lease);
+      }
       int rc = child.exit().join();
       unrenew.run();
       signals.onEach(s -> {});
       child.close();
-      if (lost) {
-        String why = session.lost().getNow("lease deadline passed");
-        if (!hold.restart() || signals.first().isDone()) {
-          throw new Exit.Failure(Exit.LEASE_LOST, "lease lost while holding (" + why + "); the command was terminated");
-        }
-        log("lease lost while holding (" + why + "); the command was terminated; campaigning again");
-        return LOST;
-      }
-      if (!hold.restart() || signals.first().isDone()) {
-        slot.leave();
-        return rc;
-      }
+      if (lost) return hold.restart() && !signals.first().isDone() ? LOST : Exit.LEASE_LOST; // a signal meanwhile ends conch
+      if (!again) return release(slot, rc, rev, lease);
       Duration delay = backoff.after(Duration.ofNanos(System.nanoTime() - started));
-      log("command exited " + rc + "; running it again in " + Durations.format(delay));
+      log.always("restart", "command exited " + rc + "; running it again in " + Durations.format(delay), "exit", rc, "rev", rev, "lease", lease);
       if (pause(delay, session)) {
-        if (signals.first().isDone()) {
-          slot.leave();
-          return rc;
-        }
-        log("lease lost while pausing (" + session.lost().join() + "); campaigning again");
+        if (signals.first().isDone()) return release(slot, rc, rev, lease);
+        log.always("lost", "lease lost while pausing (" + session.lost().join() + "); campaigning again", "rev", rev, "lease", lease);
         return LOST;
       }
     }
+  }
+
+  private int release(Slot slot, int rc, long rev, String lease) {
+    slot.leave();
+    log.verbose("released", null, "exit", rc, "rev", rev, "lease", lease);
+    return rc;
+  }
+
+  /** Signals the command's group, and says so: a signal is never routine. */
+  private void signal(Child child, String sig, String why, long rev, String lease) {
+    log.always("signalled", why, "signal", sig, "rev", rev, "lease", lease);
+    child.signal(sig);
   }
 
   /** Waits {@code d}; true if a signal (or the session's loss) cut it short. */
@@ -151,9 +162,5 @@ public final class Wrapper {
   private Exit.Failure interrupted() {
     String sig = signals.first().join();
     return new Exit.Failure(Exit.signalled(Signals.NUMBERS.get(sig)), "interrupted by SIG" + sig + " while waiting; withdrew, the command never ran");
-  }
-
-  private void log(String message) {
-    Log.line(hold.tool(), hold.name(), message);
   }
 }

@@ -60,7 +60,7 @@ class AuthIT {
   static void assertOneRefusal(Conch.Run r, String expected) {
     List<String> lines = r.stderr().lines().toList();
     assertEquals(1, lines.size(), "one line on stderr: " + r.stderr());
-    assertTrue(lines.get(0).startsWith("conch elect o: etcd refused"), lines.get(0));
+    assertTrue(lines.get(0).matches("\\S+Z conch elect o: error exit=77 host=\\S+ pid=\\d+: etcd refused.*"), lines.get(0));
     assertTrue(lines.get(0).contains(expected), lines.get(0));
   }
 

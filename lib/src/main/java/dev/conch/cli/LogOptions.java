@@ -1,0 +1,17 @@
+package dev.conch.cli;
+
+import picocli.CommandLine.Option;
+
+/** How the commands that log events (elect, sema, daemon) write them on stderr. */
+public final class LogOptions {
+  @Option(names = "--log-format", paramLabel = "text|json", defaultValue = "text",
+      description = "event lines on stderr: text, or one JSON object per line (default ${DEFAULT-VALUE})")
+  Log.Format format;
+
+  @Option(names = {"-v", "--verbose"}, description = "also log routine events: acquired, released, ticks another daemon won")
+  boolean verbose;
+
+  public Log log(String tool, String name) {
+    return new Log(tool, name, format, verbose);
+  }
+}
