@@ -8,7 +8,7 @@ public final class LogOptions {
       description = "event lines on stderr: text, or one JSON object per line (default ${DEFAULT-VALUE})")
   Log.Format format;
 
-  @Option(names = {"-v", "--verbose"}, description = "also log routine events: acquired, released, ticks another daemon won")
+  @Option(names = {"-v", "--verbose"}, description = "also log routine events: acquired and released (elect, sema), ticks another daemon won (daemon)")
   boolean verbose;
 
   public Log log(String tool, String name) {
