@@ -55,9 +55,10 @@ public final class MetricsServer implements AutoCloseable {
     }
   }
 
-  /** Where it listens, as host:port. */
+  /** Where it listens, as host:port ([host]:port for IPv6), the way --metrics takes it. */
   public String address() {
-    return server.getAddress().getHostString() + ":" + server.getAddress().getPort();
+    String host = server.getAddress().getHostString();
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + server.getAddress().getPort();
   }
 
   @Override
