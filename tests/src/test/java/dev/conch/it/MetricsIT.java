@@ -133,7 +133,7 @@ class MetricsIT {
     Path log = c.file("log");
     CronIT.add(c, "long", "--schedule", "@every 1s", "--", "bash", "-c", "echo up >> '" + log + "'; exec sleep 300");
     int port = EtcdServer.freePort();
-    Conch.Run d = c.start("daemon", "--metrics", "127.0.0.1:" + port);
+    Conch.Run d = c.start("daemon", "--metrics", "127.0.0.1:" + port, "--grace", "1s"); // a later tick's run may be going at stop
     Conch.awaitLines(log, 1, 20_000);
     String key = Etcdctl.keys(c.endpoint, c.prefix + "/v1/daemons/").get(0);
     assertEquals(0, Etcdctl.run(c.endpoint, "lease", "revoke", key.substring(key.lastIndexOf('/') + 1)).code());
