@@ -17,6 +17,7 @@ public final class ElectTool {
       Duration backoffMax, Duration stableAfter) {
     return Tool.guarded("elect", office, () -> {
       String dir = conn.keys().office(office);
+      opts.checkQuery();
       Connection c = conn.connection();
       if (opts.who) {
         try (Client client = Etcd.connect(c)) {

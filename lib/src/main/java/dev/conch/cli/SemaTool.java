@@ -21,6 +21,7 @@ public final class SemaTool {
   public static int run(ConnectionOptions conn, HoldOptions opts, String name, Integer max, List<String> cmd) {
     return Tool.guarded("sema", name, () -> {
       String all = conn.keys().semaAll(name);
+      opts.checkQuery();
       if (max != null && (max < 1 || max > 10_000)) throw Exit.usage("--max must be from 1 to 10000, not " + max);
       Connection c = conn.connection();
       if (opts.who) {
