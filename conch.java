@@ -5,23 +5,15 @@
 //DESCRIPTION conch: run a command only while it holds a lease in etcd.
 
 import dev.conch.cli.Cli;
-import dev.conch.coord.Version;
+import dev.conch.cli.Completion;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.IVersionProvider;
 
-@Command(name = "conch", mixinStandardHelpOptions = true, versionProvider = conch.Versions.class,
-    description = "Run a command only while it holds a lease in etcd.",
-    subcommands = {elect.class, sema.class, cron.class, cron.Daemon.class},
+@Command(name = "conch", mixinStandardHelpOptions = true,
+    description = {"Run a command only while it holds a lease in etcd.", "Each command's options: conch COMMAND --help."},
+    subcommands = {elect.class, sema.class, cron.class, cron.Daemon.class, Completion.class},
     footer = {"", "Examples: conch elect nightly-report -- ./report.sh", "          conch sema db-migrate --max 2 -- ./migrate.sh",
         "          conch cron add purge --schedule '*/5 * * * *' -- ./purge.sh", "          conch daemon"})
 class conch {
-  static final class Versions implements IVersionProvider {
-    @Override
-    public String[] getVersion() {
-      return new String[] {"conch " + Version.CONCH};
-    }
-  }
-
   public static void main(String... args) {
     Cli.main(new conch(), args);
   }

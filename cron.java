@@ -23,18 +23,18 @@ import picocli.CommandLine.Parameters;
     subcommands = {cron.Add.class, cron.Ls.class, cron.Rm.class, cron.Daemon.class},
     footer = {"", "Example: conch cron add purge --schedule '*/5 * * * *' -- ./purge.sh"})
 class cron {
-  @Command(name = "add", mixinStandardHelpOptions = true, sortOptions = false,
+  @Command(name = "add", mixinStandardHelpOptions = true,
       description = "Add JOB (or replace it): run CMD at every tick of SPEC, once in the fleet.",
-      footer = {"", "Exit: 0 added; 64 bad name, schedule, zone or option (nothing written); 69 unreachable; 77 refused.",
-          "SPEC: five-field cron (crontab(5)), @hourly @daily @weekly @monthly @yearly, or @every D (epoch-aligned)."})
+      footer = {"", "SPEC: five-field cron (crontab(5)), @hourly @daily @weekly @monthly @yearly, or @every D (epoch-aligned).",
+          "Example: conch cron add purge --schedule '@every 5m' --timeout 4m -- ./purge.sh"})
   static class Add implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "JOB") String job;
+    @Parameters(index = "0", paramLabel = "JOB", description = "the job: [A-Za-z0-9][A-Za-z0-9._-]{0,127}") String job;
     @Parameters(index = "1..*", paramLabel = "CMD", description = "the command and its arguments, after --") List<String> cmd;
-    @Option(names = "--schedule", required = true, paramLabel = "SPEC", description = "when to run") String schedule;
+    @Option(names = "--schedule", required = true, paramLabel = "SPEC", description = "when to run (SPEC below)") String schedule;
     @Option(names = "--tz", paramLabel = "ZONE", defaultValue = "UTC", description = "zone of the schedule (default ${DEFAULT-VALUE})") String tz;
     @Option(names = "--timeout", paramLabel = "D", converter = Durations.Converter.class, description = "SIGTERM a run after D") Duration timeout;
     @Option(names = "--overlap", paramLabel = "skip|allow", defaultValue = "skip",
-        description = "a tick while the previous run still runs: skip it (default) or allow it") String overlap;
+        description = "a tick while the previous run still runs: skip it, or allow it (default ${DEFAULT-VALUE})") String overlap;
     @Option(names = "--keep", paramLabel = "N", defaultValue = "20", description = "run records kept (default ${DEFAULT-VALUE})") int keep;
     @Mixin ConnectionOptions conn;
 
@@ -45,10 +45,10 @@ class cron {
   }
 
   @Command(name = "ls", mixinStandardHelpOptions = true, description = "Jobs, next ticks, recent runs and live daemons.",
-      footer = {"", "Run states: running ok failed skipped missed zombie. Exit: 0; 1 unknown JOB."})
+      footer = {"", "Run states: running ok failed skipped missed zombie.", "Example: conch cron ls purge --json"})
   static class Ls implements Callable<Integer> {
-    @Parameters(index = "0", arity = "0..1", paramLabel = "JOB") String job;
-    @Option(names = "--json", description = "one JSON object: {jobs:[…], daemons:[…]}") boolean json;
+    @Parameters(index = "0", arity = "0..1", paramLabel = "JOB", description = "only this job (default: all)") String job;
+    @Option(names = "--json", description = "one JSON object {jobs:[…], daemons:[…]} (stable schema: README, JSON output)") boolean json;
     @Mixin ConnectionOptions conn;
 
     @Override
@@ -59,9 +59,9 @@ class cron {
 
   @Command(name = "rm", mixinStandardHelpOptions = true,
       description = "Remove JOB: no tick is claimed after this; a running run finishes and keeps its result.",
-      footer = {"", "Exit: 0 removed; 1 no such job."})
+      footer = {"", "Example: conch cron rm purge"})
   static class Rm implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "JOB") String job;
+    @Parameters(index = "0", paramLabel = "JOB", description = "the job") String job;
     @Mixin ConnectionOptions conn;
 
     @Override
@@ -70,9 +70,10 @@ class cron {
     }
   }
 
-  @Command(name = "daemon", aliases = "conchd", mixinStandardHelpOptions = true, sortOptions = false,
+  @Command(name = "daemon", aliases = "conchd", mixinStandardHelpOptions = true,
       description = "conchd: run the cron table on this host, each tick on exactly one live daemon.",
-      footer = {"", "SIGTERM: stop claiming, let running jobs finish for --grace, then terminate them; exit 0."})
+      footer = {"", "SIGTERM: stop claiming, let running jobs finish for --grace, then terminate them; exit 0.",
+          "Example: conch daemon --grace 30s      (systemd: contrib/systemd/conchd.service)"})
   static class Daemon implements Callable<Integer> {
     @Option(names = "--max-lateness", paramLabel = "D", defaultValue = "10s", converter = Durations.Converter.class,
         description = "a tick noticed later than D is recorded as missed, not run (default ${DEFAULT-VALUE})") Duration maxLateness;

@@ -17,11 +17,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "elect", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "elect", mixinStandardHelpOptions = true,
     description = "Run CMD only while this process leads OFFICE: one runner in the fleet.",
-    footer = {"", "Exit: the command's status; 1 vacant (--who); 64 usage; 69 etcd unreachable; 70 lease lost;",
-        "      75 not acquired; 77 refused by etcd; 129/130/143 signalled while waiting.",
-        "Example: conch elect nightly-report -- ./report.sh"})
+    footer = {"", "Example: conch elect web-primary --restart -- ./serve"})
 class elect implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "OFFICE", description = "the office: [A-Za-z0-9][A-Za-z0-9._-]{0,127}")
   String office;

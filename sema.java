@@ -15,11 +15,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "sema", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "sema", mixinStandardHelpOptions = true,
     description = "Run CMD only while holding one of at most N slots of NAME; waiters are served in arrival order.",
-    footer = {"", "Exit: the command's status; 1 nobody holds (--who); 64 usage; 69 etcd unreachable; 70 lease lost;",
-        "      75 not acquired; 77 refused by etcd; 129/130/143 signalled while waiting.",
-        "Example: conch sema db-migrate --max 2 -- ./migrate.sh"})
+    footer = {"", "Example: conch sema db-migrate --max 2 -- ./migrate.sh"})
 class sema implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "NAME", description = "the semaphore: [A-Za-z0-9][A-Za-z0-9._-]{0,127}")
   String name;

@@ -2,7 +2,7 @@ package dev.conch.cli;
 
 import picocli.CommandLine;
 
-/** Runs a picocli command the conch way: one-line errors, contract exit codes, never a stack trace. */
+/** Runs a picocli command the conch way: one-line errors, contract exit codes, never a stack trace, conch's help pages. */
 public final class Cli {
   private Cli() {}
 
@@ -12,6 +12,7 @@ public final class Cli {
 
   public static int execute(Object command, String... args) {
     CommandLine cl = new CommandLine(command);
+    Help.apply(cl);
     cl.setParameterExceptionHandler((ex, a) -> {
       System.err.println("conch: " + ex.getMessage().replaceAll("\\s+", " ") + " (see --help)");
       return Exit.USAGE;

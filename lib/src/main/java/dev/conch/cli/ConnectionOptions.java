@@ -12,6 +12,8 @@ import picocli.CommandLine.Option;
 
 /** How every tool reaches etcd (contract section 2). The password is never an option. */
 public final class ConnectionOptions {
+  /** The password's variable: read directly, so that it is never an option (nor in a process listing). */
+  public static final String PASSWORD_ENV = "CONCH_PASSWORD";
   private static final Pattern ENDPOINT = Pattern.compile("https?://[A-Za-z0-9.\\-\\[\\]:]+:\\d{1,5}/?");
 
   @Option(names = "--endpoints", split = ",", paramLabel = "URL", defaultValue = "${env:CONCH_ENDPOINTS:-http://127.0.0.1:2379}",
@@ -70,6 +72,6 @@ public final class ConnectionOptions {
         throw Exit.usage("cannot read --password-file " + passwordFile);
       }
     }
-    return System.getenv("CONCH_PASSWORD");
+    return System.getenv(PASSWORD_ENV);
   }
 }

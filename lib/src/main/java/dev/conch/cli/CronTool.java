@@ -81,7 +81,10 @@ public final class CronTool {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (Job j : jobs) rows.add(row(j, table.runs(j.job(), SHOWN_RUNS), live, now));
         if (json) {
-          System.out.println(Json.write(Map.of("jobs", rows, "daemons", daemons)));
+          Map<String, Object> all = new LinkedHashMap<>();
+          all.put("jobs", rows);
+          all.put("daemons", daemons);
+          System.out.println(Json.write(all));
         } else {
           print(rows, daemons);
         }

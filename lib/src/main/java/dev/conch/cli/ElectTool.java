@@ -18,6 +18,7 @@ public final class ElectTool {
     Log log = logs.log("elect", office);
     return Tool.guarded(log, () -> {
       String dir = conn.keys().office(office);
+      opts.checkQuery();
       Connection c = conn.connection();
       if (opts.who) {
         try (Client client = Etcd.connect(c)) {

@@ -23,8 +23,13 @@ public final class HoldOptions {
   @Option(names = "--who", description = "print the holder(s) and exit: 0, or 1 when nobody holds")
   public boolean who;
 
-  @Option(names = "--json", description = "with --who: holder JSON")
+  @Option(names = "--json", description = "with --who: JSON, one object per line (stable schema: README, JSON output)")
   public boolean json;
+
+  /** --json is an output format of --who: alone it would be silently ignored, so it is a usage error. */
+  public void checkQuery() {
+    if (json && !who) throw Exit.usage("--json goes with --who: add --who to query, or drop --json to run CMD");
+  }
 
   /** The TTL in whole seconds, rounded up: etcd leases count seconds. */
   public long ttlSeconds() {

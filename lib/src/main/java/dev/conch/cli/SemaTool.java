@@ -22,6 +22,7 @@ public final class SemaTool {
     Log log = logs.log("sema", name);
     return Tool.guarded(log, () -> {
       String all = conn.keys().semaAll(name);
+      opts.checkQuery();
       if (max != null && (max < 1 || max > 10_000)) throw Exit.usage("--max must be from 1 to 10000, not " + max);
       Connection c = conn.connection();
       if (opts.who) {

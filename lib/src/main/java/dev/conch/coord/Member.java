@@ -8,6 +8,7 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -15,6 +16,8 @@ import java.util.function.Supplier;
  * revision; ours is the fencing token. Subclasses decide when our turn has come.
  */
 abstract class Member implements Slot {
+  /** Leaving is best effort and bounded: an unreachable etcd must not hold up a stop (systemd's TimeoutStopSec). */
+  private static final long LEAVE_SECONDS = 2;
   protected final Client client;
   protected final String dir;
   protected final Session session;
@@ -90,8 +93,8 @@ abstract class Member implements Slot {
     }
     waiting.cancel(false);
     try {
-      lastTouch.handle((v, e) -> null).join(); // a rewrite still in flight must not land after the delete
-      client.getKVClient().delete(key).join();
+      lastTouch.handle((v, e) -> null).orTimeout(LEAVE_SECONDS, TimeUnit.SECONDS).join(); // a rewrite in flight must not land after the delete
+      client.getKVClient().delete(key).orTimeout(LEAVE_SECONDS, TimeUnit.SECONDS).join();
     } catch (RuntimeException e) {
       // the lease revoke that follows, or its expiry, removes the key too
     }
