@@ -33,6 +33,7 @@ public final class Help {
   private static final String[] USAGE = {"64", "usage error: bad option, name, duration or schedule; nothing was written"};
   private static final String[] UNAVAILABLE = {"69", "etcd unreachable within --dial-timeout"};
   private static final String[] LEASE_LOST = {"70", "the lease was lost while holding; CMD was terminated"};
+  private static final String[] CANNOT_LISTEN = {"71", "conchd --metrics: cannot listen there (port taken, not this host's address)"};
   private static final String[] NOT_ACQUIRED = {"75", "not acquired: --nonblock found no free slot, or --timeout passed"};
   private static final String[] REFUSED = {"77", "etcd refused: authentication or permission"};
   private static final String[] SIGNALLED = {"129,130,143", "SIGHUP, SIGINT, SIGTERM while waiting: withdrew, CMD never ran"};
@@ -40,7 +41,8 @@ public final class Help {
   /** Exit codes by command name; a command not named here shows the whole table of section 5. */
   private static final Map<String, String[][]> CODES = Map.of(
       "conch", new String[][] {CHILD, {"0", "a query or admin command succeeded"},
-          {"1", "a query found nothing: --who on a vacant office, an unknown job"}, USAGE, UNAVAILABLE, LEASE_LOST, NOT_ACQUIRED, REFUSED,
+          {"1", "a query found nothing: --who on a vacant office, an unknown job"}, USAGE, UNAVAILABLE, LEASE_LOST, CANNOT_LISTEN,
+          NOT_ACQUIRED, REFUSED,
           SIGNALLED},
       "elect", new String[][] {CHILD, {"0", "--who: printed the leader"}, {"1", "--who: nobody leads (nothing on stdout)"}, USAGE,
           UNAVAILABLE, LEASE_LOST, NOT_ACQUIRED, REFUSED, SIGNALLED},
@@ -52,7 +54,7 @@ public final class Help {
       "ls", new String[][] {{"0", "printed"}, {"1", "no such JOB"}, USAGE, UNAVAILABLE, REFUSED},
       "rm", new String[][] {{"0", "JOB removed"}, {"1", "no such JOB"}, USAGE, UNAVAILABLE, REFUSED},
       "daemon", new String[][] {{"0", "stopped by SIGTERM, SIGINT or SIGHUP: claims stopped, running jobs ended, lease released"},
-          USAGE, {"69", "etcd unreachable at start within --dial-timeout (later outages: it registers again)"}, REFUSED},
+          USAGE, {"69", "etcd unreachable at start within --dial-timeout (later outages: it registers again)"}, CANNOT_LISTEN, REFUSED},
       "completion", new String[][] {{"0", "printed the script"}, {"64", "no such shell: only bash"}});
 
   /** What CMD finds in its environment, by command name: a heading, then variable and meaning. */
