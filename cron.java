@@ -79,11 +79,13 @@ class cron {
         description = "SIGKILL a run's group D after SIGTERM (default ${DEFAULT-VALUE})") Duration killAfter;
     @Option(names = "--grace", paramLabel = "D", defaultValue = "30s", converter = Durations.Converter.class,
         description = "on SIGTERM, how long running jobs may finish (default ${DEFAULT-VALUE})") Duration grace;
+    @Option(names = "--allow", paramLabel = "GLOB",
+        description = "run only jobs whose command line matches GLOB (repeatable; * stops at /, ** does not)") List<String> allow;
     @Mixin ConnectionOptions conn;
 
     @Override
     public Integer call() {
-      return CronTool.daemon(conn, ttl, killAfter, maxLateness, grace);
+      return CronTool.daemon(conn, ttl, killAfter, maxLateness, grace, allow);
     }
   }
 

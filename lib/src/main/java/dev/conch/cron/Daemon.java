@@ -44,8 +44,11 @@ import java.util.concurrent.TimeUnit;
  * claim. A tick never runs twice: the claim is not on a lease, so it outlives a crashed winner.
  */
 public final class Daemon {
-  /** How a daemon runs; {@code grace} is how long SIGTERM lets running jobs finish before killing them. */
-  public record Options(long ttlSeconds, Duration killAfter, Duration maxLateness, Duration grace, Duration dialTimeout) {}
+  /**
+   * How a daemon runs; {@code grace} is how long SIGTERM lets running jobs finish before killing them;
+   * {@code allow} the commands this host runs (the others it leaves to daemons that allow them).
+   */
+  public record Options(long ttlSeconds, Duration killAfter, Duration maxLateness, Duration grace, Duration dialTimeout, Allow allow) {}
 
   private record Entry(Job job, Schedule schedule, long version, ScheduledFuture<?> timer) {}
 
@@ -58,6 +61,7 @@ public final class Daemon {
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> daemonThread(r, "conch-cron-timer"));
   private final ExecutorService runners = Executors.newCachedThreadPool(r -> daemonThread(r, "conch-cron-run"));
   private final Map<String, Entry> jobs = new ConcurrentHashMap<>();
+  private final Map<String, Long> refused = new ConcurrentHashMap<>(); // job -> the version we said so for
   private final Set<Child> running = ConcurrentHashMap.newKeySet();
   private final Backoff backoff = new Backoff(Duration.ofSeconds(30), Duration.ofDays(1));
   private volatile Session session;
@@ -152,10 +156,17 @@ public final class Daemon {
     String name = Etcd.string(kv.getKey()).substring(keys.cronJobs().length());
     Entry had = jobs.get(name);
     if (had != null && had.version() == kv.getModRevision()) return name;
-    Job job = Table.parseJob(Etcd.string(kv.getValue())).filter(j -> name.equals(j.job())).orElse(null);
+    Job job = Table.parseJob(name, Etcd.string(kv.getValue())).orElse(null);
     drop(name);
     if (job == null) {
-      Log.line("daemon", Holder.hostname(), "skipping job key " + name + ": unreadable value");
+      Log.line("daemon", Holder.hostname(), "skipping job key " + Exit.quote(name) + ": unreadable value");
+      return name;
+    }
+    if (!opt.allow().allows(job.cmd())) {
+      if (!Long.valueOf(kv.getModRevision()).equals(refused.put(name, kv.getModRevision()))) {
+        Log.line("daemon", Holder.hostname(), "not running job " + name + " (added by " + job.addedBy() + "): its command "
+            + Exit.quote(Allow.commandLine(job.cmd())) + " matches no --allow pattern; daemons that allow it will");
+      }
       return name;
     }
     Schedule s = job.parsedSchedule();

@@ -14,6 +14,9 @@ public record Job(
     String job, String schedule, String tz, String timeout, String overlap, int keep, List<String> cmd,
     @JsonProperty("added_by") String addedBy, String added) {
 
+  public static final int MAX_KEEP = 1000;
+  public static final List<String> OVERLAPS = List.of("skip", "allow");
+
   public Schedule parsedSchedule() {
     return Schedule.parse(schedule, tz);
   }

@@ -36,6 +36,7 @@ public final class Conch {
     }
     env.put("CONCH_ENDPOINTS", endpoint);
     env.put("CONCH_PREFIX", prefix);
+    env.putAll(EtcdServer.conchEnv(endpoint)); // TLS and user conch, on the secure topology
   }
 
   public Conch env(String key, String value) {
