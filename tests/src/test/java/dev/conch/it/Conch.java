@@ -44,6 +44,11 @@ public final class Conch {
     return this;
   }
 
+  public Conch without(String key) {
+    env.remove(key);
+    return this;
+  }
+
   /** The wrapper's classpath: the JBang-built conch.java jar and its //DEPS, the lib among them. */
   public static synchronized String classpath() {
     if (classpath == null) {

@@ -17,6 +17,13 @@ public final class Etcdctl {
     return Procs.run(cmd, env);
   }
 
+  /** {@code etcdctl put KEY} with the value read from {@code file}: values too large for a command line. */
+  public static Procs.Result putFile(String endpoint, String key, java.nio.file.Path file) {
+    Map<String, String> env = new HashMap<>(EtcdServer.ctlEnv(endpoint));
+    env.put("ETCDCTL_API", "3");
+    return Procs.run(List.of("etcdctl", "--endpoints", endpoint, "put", key), env, null, file);
+  }
+
   /** All keys under a prefix, one per element. */
   public static List<String> keys(String endpoint, String prefix) {
     String out = run(endpoint, "get", "--prefix", "--keys-only", prefix).out().strip();
