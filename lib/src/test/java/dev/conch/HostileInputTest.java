@@ -50,21 +50,12 @@ class HostileInputTest {
     }
   }
 
-  String name(Gen g) {
-    return switch (g.nextInt(4)) {
-      case 0 -> g.safe(12);
-      case 1 -> g.mutate(g.safe(12));
-      case 2 -> "x".repeat(126 + g.nextInt(4));
-      default -> g.junk();
-    };
-  }
-
   @Test
   void namesAreAcceptedOnlyIfTheyStayUnderTheirOwnKeys() {
     Gen g = new Gen("names");
     int ok = 0;
     for (int i = 0; i < 5000; i++) {
-      String n = name(g);
+      String n = g.name();
       String office = accepted(n, () -> KEYS.office(n));
       String sema = accepted(n, () -> KEYS.sema(n, 3));
       String job = accepted(n, () -> KEYS.cronJob(n));
@@ -114,17 +105,7 @@ class HostileInputTest {
     Gen g = new Gen("durations");
     int ok = 0;
     for (int i = 0; i < 5000; i++) {
-      String d;
-      if (g.nextInt(3) == 0) {
-        d = g.mutate(g.pick("250ms", "5s", "1m30s", "1h", "0s", "999999999h"));
-      } else {
-        StringBuilder b = new StringBuilder();
-        for (int p = 1 + g.nextInt(4); p > 0; p--) {
-          for (int n = 1 + g.nextInt(g.nextInt(4) == 0 ? 12 : 4); n > 0; n--) b.append(g.nextInt(10));
-          b.append(g.pick("ms", "s", "m", "h", "d", "S", "", " ", "us", "."));
-        }
-        d = b.toString();
-      }
+      String d = g.duration();
       Duration parsed = accepted(d, () -> Durations.parse(d));
       if (parsed == null) continue;
       ok++;
@@ -135,50 +116,13 @@ class HostileInputTest {
     assertTrue(ok > 500, "both sides exercised: " + ok + " accepted");
   }
 
-  String field(Gen g, int lo, int hi) {
-    int span = hi - lo + 3;
-    String n = Integer.toString(lo - 1 + g.nextInt(span));
-    String m = Integer.toString(lo - 1 + g.nextInt(span));
-    return switch (g.nextInt(9)) {
-      case 0, 1 -> "*";
-      case 2 -> n;
-      case 3 -> "*/" + g.nextInt(hi + 2);
-      case 4 -> n + "-" + m;
-      case 5 -> n + "," + m;
-      case 6 -> g.pick("L", "W", "?", "#", "MON", "JAN", "sun-sat", "1L", "5#2", "");
-      case 7 -> n + "-" + m + "/" + g.nextInt(5);
-      default -> g.junk();
-    };
-  }
-
-  String schedule(Gen g) {
-    return switch (g.nextInt(6)) {
-      case 0 -> g.pick("@hourly", "@daily", "@midnight", "@weekly", "@monthly", "@yearly", "@annually", "@reboot", "@every", "@");
-      case 1 -> "@every " + g.pick("1s", "7s", "1m30s", "1500ms", "0s", "1h", "999999999h", g.junk());
-      case 2 -> g.mutate(g.pick("*/5 * * * *", "0 9 * * 1-5", "30 2 * * *", "0 0 1 1 *", "@every 10s", "0 0 30 2 *"));
-      default -> String.join(g.pick(" ", " ", "  ", "\t"), field(g, 0, 59), field(g, 0, 23), field(g, 1, 31), field(g, 1, 12), field(g, 0, 7))
-          + (g.nextInt(10) == 0 ? " " + field(g, 0, 59) : "");
-    };
-  }
-
-  String zone(Gen g) {
-    List<String> ids = new ArrayList<>(ZoneId.getAvailableZoneIds());
-    ids.sort(null); // a stable order for the seed
-    return switch (g.nextInt(5)) {
-      case 0, 1 -> g.pick(ids);
-      case 2 -> g.mutate(g.pick(ids));
-      case 3 -> g.pick("UTC", "Z", "+05:00", "-14:00", "+18:01", "UTC+5", "GMT-3", "UT", "+5", "Etc/GMT+12", "../../etc/passwd", "");
-      default -> g.junk();
-    };
-  }
-
   @Test
   void schedulesAndZonesRoundTripAndAlwaysHaveANextTick() {
     Gen g = new Gen("schedules");
     int ok = 0;
     for (int i = 0; i < 3000; i++) {
-      String spec = schedule(g);
-      String tz = g.nextInt(3) == 0 ? zone(g) : "UTC";
+      String spec = g.schedule();
+      String tz = g.nextInt(3) == 0 ? g.zone() : "UTC";
       Schedule s = accepted(spec + " in " + tz, () -> Schedule.parse(spec, tz));
       if (s == null) continue;
       ok++;
@@ -201,7 +145,7 @@ class HostileInputTest {
     Gen g = new Gen("zones");
     Set<String> known = ZoneId.getAvailableZoneIds();
     for (int i = 0; i < 3000; i++) {
-      String tz = zone(g);
+      String tz = g.zone();
       Schedule s = accepted(tz, () -> Schedule.parse("@hourly", tz));
       if (s == null) {
         assertFalse(known.contains(tz), "a known zone is accepted: " + Gen.replay(tz));

@@ -18,6 +18,8 @@ public record Holder(
     String host, long pid, String user, List<String> cmd, String started, long ttl, String lease, String version,
     Long rev) {
 
+  static final String UNREADABLE = "unreadable holder value";
+
   /** This process, about to run {@code cmd} under {@code lease}. */
   public static Holder self(List<String> cmd, long ttlSeconds, long lease) {
     return new Holder(hostname(), ProcessHandle.current().pid(), System.getProperty("user.name"), List.copyOf(cmd),
@@ -35,11 +37,12 @@ public record Holder(
   /** Reads a value someone wrote; anything unreadable becomes a holder that says so rather than a crash. */
   public static Holder parse(String json, long createRevision) {
     return Json.read(json, Holder.class).map(h -> h.withRev(createRevision))
-        .orElse(new Holder("?", 0, "?", List.of(), "?", 0, "?", "unreadable holder value", createRevision));
+        .orElse(new Holder("?", 0, "?", List.of(), "?", 0, "?", UNREADABLE, createRevision));
   }
 
   /** One line for people: who, where, since when, what. */
   public String describe() {
+    if (UNREADABLE.equals(version)) return "rev " + rev + ": " + UNREADABLE + " (not written by conch)";
     return String.format("%s pid %d (%s) rev %d since %s: %s", host, pid, user, rev == null ? 0 : rev, started,
         String.join(" ", cmd == null ? List.of() : cmd));
   }
