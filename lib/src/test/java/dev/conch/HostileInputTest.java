@@ -185,5 +185,6 @@ class HostileInputTest {
       }
     }
     assertTrue(jobs > 0, "mutations that are still jobs are read");
+    assertEquals(Job.DEFAULT_KEEP, Table.parseJob("j", good.replace("\"keep\":20,", "")).orElseThrow().keep(), "no keep: the default history");
   }
 }

@@ -109,16 +109,16 @@ public final class CronTool {
     for (Map<String, Object> o : rows) {
       System.out.printf("%s  %s (%s)  next %s  overlap %s, keep %s%s: %s%n", o.get("job"), o.get("schedule"), o.get("tz"), o.get("next"),
           o.get("overlap"), o.get("keep"), o.get("timeout") == null ? "" : ", timeout " + o.get("timeout"),
-          Allow.commandLine(asStrings(o.get("cmd"))));
-      System.out.printf("  added by %s at %s%n", o.get("added_by"), o.get("added"));
+          Exit.printable(Allow.commandLine(asStrings(o.get("cmd")))));
+      System.out.printf("  added by %s at %s%n", Exit.printable(String.valueOf(o.get("added_by"))), Exit.printable(String.valueOf(o.get("added"))));
       for (Object x : (List<?>) o.get("runs")) {
         Map<?, ?> r = (Map<?, ?>) x;
-        System.out.printf("  %s  %-7s %s%s%n", r.get("tick"), r.get("state"), r.get("exit") == null ? "" : "exit " + r.get("exit") + "  ",
-            r.get("host") + " (daemon " + r.get("daemon") + ")");
+        System.out.println(Exit.printable(String.format("  %s  %-7s %s%s", r.get("tick"), r.get("state"),
+            r.get("exit") == null ? "" : "exit " + r.get("exit") + "  ", r.get("host") + " (daemon " + r.get("daemon") + ")")));
       }
     }
-    System.out.println("daemons: " + daemons.size() + (daemons.isEmpty() ? "" : " live: " + daemons.stream()
-        .map(d -> d.host() + " pid " + d.pid() + " lease " + d.lease()).collect(Collectors.joining(", "))));
+    System.out.println(Exit.printable("daemons: " + daemons.size() + (daemons.isEmpty() ? "" : " live: " + daemons.stream()
+        .map(d -> d.host() + " pid " + d.pid() + " lease " + d.lease()).collect(Collectors.joining(", ")))));
   }
 
   private static List<String> asStrings(Object list) {

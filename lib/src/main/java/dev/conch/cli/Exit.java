@@ -40,6 +40,14 @@ public final class Exit {
     return "'" + oneLine(s) + "'";
   }
 
+  /**
+   * Text from etcd (a command, a host, who added a job) made safe to print as part of one line: control
+   * characters, a terminal's escape sequences among them, are shown escaped.
+   */
+  public static String printable(String s) {
+    return s == null ? "null" : oneLine(s);
+  }
+
   private static String oneLine(String s) {
     if (s == null) return null;
     StringBuilder b = new StringBuilder(s.length());

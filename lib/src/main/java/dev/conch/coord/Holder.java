@@ -1,6 +1,7 @@
 package dev.conch.coord;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import dev.conch.cli.Exit;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -43,8 +44,9 @@ public record Holder(
   /** One line for people: who, where, since when, what. */
   public String describe() {
     if (UNREADABLE.equals(version)) return "rev " + rev + ": " + UNREADABLE + " (not written by conch)";
-    return String.format("%s pid %d (%s) rev %d since %s: %s", host, pid, user, rev == null ? 0 : rev, started,
-        String.join(" ", cmd == null ? List.of() : cmd));
+    // every field may have been written by anyone with write access: printed without control characters
+    return Exit.printable(String.format("%s pid %d (%s) rev %d since %s: %s", host, pid, user, rev == null ? 0 : rev, started,
+        String.join(" ", cmd == null ? List.of() : cmd)));
   }
 
   public static String hostname() {

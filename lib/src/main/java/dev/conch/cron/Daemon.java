@@ -164,7 +164,7 @@ public final class Daemon {
     }
     if (!opt.allow().allows(job.cmd())) {
       if (!Long.valueOf(kv.getModRevision()).equals(refused.put(name, kv.getModRevision()))) {
-        Log.line("daemon", Holder.hostname(), "not running job " + name + " (added by " + job.addedBy() + "): its command "
+        Log.line("daemon", Holder.hostname(), "not running job " + name + " (added by " + Exit.printable(job.addedBy()) + "): its command "
             + Exit.quote(Allow.commandLine(job.cmd())) + " matches no --allow pattern; daemons that allow it will");
       }
       return name;

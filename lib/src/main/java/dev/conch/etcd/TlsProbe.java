@@ -47,7 +47,8 @@ final class TlsProbe {
       p.setApplicationProtocols(new String[] {"h2"});
       s.setSSLParameters(p);
       s.startHandshake();
-      // TLS 1.3: a server refuses our certificate only after the handshake, in its first record
+      // TLS 1.3: a server refuses our certificate only after the handshake, in its first record, at once
+      s.setSoTimeout(Math.min(timeout, 1000));
       s.getInputStream().read();
       return null;
     } catch (SocketTimeoutException e) {
