@@ -85,12 +85,14 @@ class cron {
         description = "on SIGTERM, how long running jobs may finish (default ${DEFAULT-VALUE})") Duration grace;
     @Option(names = "--metrics", paramLabel = "HOST:PORT", converter = HostPort.Converter.class,
         description = "serve Prometheus metrics at http://HOST:PORT/metrics, e.g. 127.0.0.1:9464 (exit 71 if it cannot listen)") InetSocketAddress metrics;
+    @Option(names = "--allow", paramLabel = "GLOB",
+        description = "run only jobs whose command line matches GLOB (repeatable; * stops at /, ** does not)") List<String> allow;
     @Mixin ConnectionOptions conn;
     @Mixin LogOptions logs;
 
     @Override
     public Integer call() {
-      return CronTool.daemon(conn, logs, ttl, killAfter, maxLateness, grace, metrics);
+      return CronTool.daemon(conn, logs, ttl, killAfter, maxLateness, grace, metrics, allow);
     }
   }
 

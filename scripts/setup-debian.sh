@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what conch's demo and tests need on a fresh Debian machine: a JDK, Maven (which brings
-# JBang and every library from Maven Central), etcd and etcdctl from Debian's packages, and
-# systemd-analyze (package systemd; the tests verify contrib/systemd's units with it). Idempotent.
+# JBang and every library from Maven Central), etcd and etcdctl from Debian's packages,
+# systemd-analyze (package systemd; the tests verify contrib/systemd's units with it) and openssl for
+# the tests' certificates. Idempotent.
 set -euo pipefail
 missing=()
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
@@ -12,6 +13,7 @@ command -v etcdctl >/dev/null 2>&1 || missing+=(etcd-client)
 command -v setsid >/dev/null 2>&1 || missing+=(util-linux)
 command -v kill >/dev/null 2>&1 || missing+=(procps)
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl) # the tests' throw-away CA (tls-auth topology, TlsIT)
 if ((${#missing[@]})); then
   sudo=()
   [ "$(id -u)" = 0 ] || sudo=(sudo)

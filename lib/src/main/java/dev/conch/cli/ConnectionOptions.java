@@ -52,7 +52,14 @@ public final class ConnectionOptions {
   /** Validated connection settings; reads the password file. Touches no network. */
   public Connection connection() {
     for (String e : endpoints) {
-      if (!ENDPOINT.matcher(e).matches()) throw Exit.usage("invalid endpoint '" + e + "': write it like http://127.0.0.1:2379");
+      if (!ENDPOINT.matcher(e).matches()) throw Exit.usage("invalid endpoint " + Exit.quote(e) + ": write it like http://127.0.0.1:2379");
+    }
+    boolean https = endpoints.get(0).startsWith("https://");
+    for (String e : endpoints) {
+      if (e.startsWith("https://") != https) throw Exit.usage("endpoints mix http:// and https://: use one scheme");
+    }
+    if (!https && (cacert != null || cert != null)) {
+      throw Exit.usage("--cacert/--cert given but the endpoint is " + endpoints.get(0) + ": write https:// for TLS");
     }
     for (Path p : new Path[] {cacert, cert, key}) {
       if (p != null && !Files.isReadable(p)) throw Exit.usage("cannot read TLS file " + p);

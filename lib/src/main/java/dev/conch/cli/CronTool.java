@@ -3,6 +3,7 @@ package dev.conch.cli;
 import dev.conch.coord.Holder;
 import dev.conch.coord.Json;
 import dev.conch.coord.Keys;
+import dev.conch.cron.Allow;
 import dev.conch.cron.Daemon;
 import dev.conch.cron.Job;
 import dev.conch.cron.Run;
@@ -33,12 +34,15 @@ public final class CronTool {
       Keys keys = conn.keys();
       keys.cronJob(job);
       Schedule s = Schedule.parse(schedule, tz);
-      if (!List.of("skip", "allow").contains(overlap)) throw Exit.usage("--overlap is skip or allow, not '" + overlap + "'");
-      if (keep < 1 || keep > 1000) throw Exit.usage("--keep must be from 1 to 1000, not " + keep);
+      if (!Job.OVERLAPS.contains(overlap)) throw Exit.usage("--overlap is skip or allow, not " + Exit.quote(overlap));
+      if (keep < 1 || keep > Job.MAX_KEEP) throw Exit.usage("--keep must be from 1 to " + Job.MAX_KEEP + ", not " + keep);
       if (timeout != null && timeout.isZero()) throw Exit.usage("--timeout must be more than 0s");
-      Job j = new Job(job, s.spec(), s.zone().getId(), timeout == null ? null : Durations.format(timeout), overlap, keep,
-          Tool.command(cmd), System.getProperty("user.name") + "@" + Holder.hostname(), Instant.now().toString());
+      List<String> command = Tool.command(cmd);
       Connection c = conn.connection();
+      // who, as far as this host can tell: the OS account, and the etcd user that etcd authenticated
+      String by = System.getProperty("user.name") + "@" + Holder.hostname() + (c.user() == null ? "" : " (etcd user " + c.user() + ")");
+      Job j = new Job(job, s.spec(), s.zone().getId(), timeout == null ? null : Durations.format(timeout), overlap, keep,
+          command, by, Instant.now().toString());
       try (Client client = Etcd.connect(c)) {
         new Table(client, keys, c.dialTimeout()).put(j);
       }
@@ -111,31 +115,34 @@ public final class CronTool {
     for (Map<String, Object> o : rows) {
       System.out.printf("%s  %s (%s)  next %s  overlap %s, keep %s%s: %s%n", o.get("job"), o.get("schedule"), o.get("tz"), o.get("next"),
           o.get("overlap"), o.get("keep"), o.get("timeout") == null ? "" : ", timeout " + o.get("timeout"),
-          String.join(" ", asStrings(o.get("cmd"))));
+          Exit.printable(Allow.commandLine(asStrings(o.get("cmd")))));
+      System.out.printf("  added by %s at %s%n", Exit.printable(String.valueOf(o.get("added_by"))), Exit.printable(String.valueOf(o.get("added"))));
       for (Object x : (List<?>) o.get("runs")) {
         Map<?, ?> r = (Map<?, ?>) x;
-        System.out.printf("  %s  %-7s %s%s%n", r.get("tick"), r.get("state"), r.get("exit") == null ? "" : "exit " + r.get("exit") + "  ",
-            r.get("host") + " (daemon " + r.get("daemon") + ")");
+        System.out.println(Exit.printable(String.format("  %s  %-7s %s%s", r.get("tick"), r.get("state"),
+            r.get("exit") == null ? "" : "exit " + r.get("exit") + "  ", r.get("host") + " (daemon " + r.get("daemon") + ")")));
       }
     }
-    System.out.println("daemons: " + daemons.size() + (daemons.isEmpty() ? "" : " live: " + daemons.stream()
-        .map(d -> d.host() + " pid " + d.pid() + " lease " + d.lease()).collect(Collectors.joining(", "))));
+    System.out.println(Exit.printable("daemons: " + daemons.size() + (daemons.isEmpty() ? "" : " live: " + daemons.stream()
+        .map(d -> d.host() + " pid " + d.pid() + " lease " + d.lease()).collect(Collectors.joining(", ")))));
   }
 
   private static List<String> asStrings(Object list) {
     return ((List<?>) list).stream().map(String::valueOf).toList();
   }
 
-  /** {@code metrics}: where to serve Prometheus text, or null for nowhere. */
+  /** {@code metrics}: where to serve Prometheus text, or null for nowhere; {@code allow}: the --allow globs. */
   public static int daemon(ConnectionOptions conn, LogOptions logs, Duration ttl, Duration killAfter, Duration maxLateness, Duration grace,
-      InetSocketAddress metrics) {
+      InetSocketAddress metrics, List<String> allow) {
     Log log = logs.log("daemon", Holder.hostname());
     return Tool.guarded(log, () -> {
       Keys keys = conn.keys();
       if (ttl.toMillis() < 1000) throw Exit.usage("--ttl must be at least 1s");
+      Allow allowed = Allow.of(allow);
       Connection c = conn.connection();
       try (Client client = Etcd.connect(c)) {
-        return new Daemon(client, keys, new Daemon.Options((ttl.toMillis() + 999) / 1000, killAfter, maxLateness, grace, c.dialTimeout()), log, metrics).run();
+        return new Daemon(client, keys, new Daemon.Options((ttl.toMillis() + 999) / 1000, killAfter, maxLateness, grace, c.dialTimeout(),
+            allowed), log, metrics).run();
       }
     });
   }

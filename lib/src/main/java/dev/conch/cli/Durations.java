@@ -8,12 +8,15 @@ import java.util.regex.Pattern;
 public final class Durations {
   private static final Pattern PART = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
   private static final Pattern WHOLE = Pattern.compile("(?:\\d{1,9}(?:ms|s|m|h))+");
+  private static final long MAX_PART = 999_999_999;
+  private static final Duration LONGEST = Duration.ofHours(MAX_PART);
 
   private Durations() {}
 
   public static Duration parse(String text) {
-    if (text == null || !WHOLE.matcher(text).matches()) {
-      throw Exit.usage("invalid duration '" + text + "': write it like 250ms, 5s, 2m or 1h");
+    // the length bound keeps every sum far from overflowing a long of milliseconds
+    if (text == null || text.length() > 64 || !WHOLE.matcher(text).matches()) {
+      throw Exit.usage("invalid duration " + Exit.quote(text) + ": write it like 250ms, 5s, 2m or 1h");
     }
     Duration total = Duration.ZERO;
     Matcher m = PART.matcher(text);
@@ -26,16 +29,26 @@ public final class Durations {
         default -> Duration.ofHours(n);
       });
     }
+    // longer could not be written back in parts of 9 digits (a stored job's timeout must parse again)
+    if (total.compareTo(LONGEST) > 0) throw Exit.usage("invalid duration " + Exit.quote(text) + ": longer than " + MAX_PART + "h");
     return total;
   }
 
-  /** The shortest faithful spelling, for messages and holder JSON. */
+  /** The shortest faithful spelling, for messages and stored values: {@code parse(format(d))} is {@code d}. */
   public static String format(Duration d) {
     long ms = d.toMillis();
     if (ms % 3_600_000 == 0 && ms > 0) return ms / 3_600_000 + "h";
-    if (ms % 60_000 == 0 && ms > 0) return ms / 60_000 + "m";
-    if (ms % 1000 == 0) return ms / 1000 + "s";
-    return ms + "ms";
+    if (ms % 60_000 == 0 && ms > 0 && ms / 60_000 <= MAX_PART) return ms / 60_000 + "m";
+    if (ms % 1000 == 0 && ms / 1000 <= MAX_PART) return ms / 1000 + "s";
+    if (ms <= MAX_PART) return ms + "ms";
+    StringBuilder b = new StringBuilder(); // too many digits for one unit: a sum of parts
+    long[] units = {3_600_000, 60_000, 1000, 1};
+    String[] names = {"h", "m", "s", "ms"};
+    for (int i = 0; i < units.length; i++) {
+      if (ms / units[i] > 0) b.append(ms / units[i]).append(names[i]);
+      ms %= units[i];
+    }
+    return b.toString();
   }
 
   /** Seconds with millisecond precision, as bash's read -t and sleep take them. */

@@ -8,6 +8,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * conch's events on stderr, one line each: what happened (the event), to which office, semaphore, job or
@@ -18,6 +19,8 @@ import java.util.Map;
 public final class Log {
   /** {@code --log-format}: picocli spells the choices as the constants are spelled. */
   public enum Format { text, json }
+
+  private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
@@ -70,9 +73,14 @@ public final class Log {
 
   /** One event, and its two spellings. {@code message} may be null. */
   public record Event(Instant time, String tool, String name, String event, Map<String, Object> fields, String host, long pid, String message) {
-    /** {@code TIME conch TOOL NAME: EVENT k=v… host=H pid=P: MESSAGE}; values have no spaces (names, numbers, hex, ISO times). */
+    /**
+     * {@code TIME conch TOOL NAME: EVENT k=v… host=H pid=P: MESSAGE}; values have no spaces (names, numbers,
+     * hex, ISO times). A name that is not a valid one (it is being rejected) is quoted, so it cannot break
+     * the line.
+     */
     public String text() {
-      StringBuilder b = new StringBuilder(TIME.format(time)).append(" conch ").append(tool).append(' ').append(name).append(": ").append(event);
+      String shown = name != null && PLAIN.matcher(name).matches() ? name : Exit.quote(name);
+      StringBuilder b = new StringBuilder(TIME.format(time)).append(" conch ").append(tool).append(' ').append(shown).append(": ").append(event);
       fields.forEach((k, v) -> b.append(' ').append(k).append('=').append(v));
       b.append(" host=").append(host).append(" pid=").append(pid);
       if (message != null) b.append(": ").append(message);

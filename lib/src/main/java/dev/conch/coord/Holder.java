@@ -1,6 +1,7 @@
 package dev.conch.coord;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import dev.conch.cli.Exit;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -17,6 +18,8 @@ import java.util.List;
 public record Holder(
     String host, long pid, String user, List<String> cmd, String started, long ttl, String lease, String version,
     Long rev) {
+
+  static final String UNREADABLE = "unreadable holder value";
 
   /** This process, about to run {@code cmd} under {@code lease}. */
   public static Holder self(List<String> cmd, long ttlSeconds, long lease) {
@@ -35,13 +38,15 @@ public record Holder(
   /** Reads a value someone wrote; anything unreadable becomes a holder that says so rather than a crash. */
   public static Holder parse(String json, long createRevision) {
     return Json.read(json, Holder.class).map(h -> h.withRev(createRevision))
-        .orElse(new Holder("?", 0, "?", List.of(), "?", 0, "?", "unreadable holder value", createRevision));
+        .orElse(new Holder("?", 0, "?", List.of(), "?", 0, "?", UNREADABLE, createRevision));
   }
 
   /** One line for people: who, where, since when, what. */
   public String describe() {
-    return String.format("%s pid %d (%s) rev %d since %s: %s", host, pid, user, rev == null ? 0 : rev, started,
-        String.join(" ", cmd == null ? List.of() : cmd));
+    if (UNREADABLE.equals(version)) return "rev " + rev + ": " + UNREADABLE + " (not written by conch)";
+    // every field may have been written by anyone with write access: printed without control characters
+    return Exit.printable(String.format("%s pid %d (%s) rev %d since %s: %s", host, pid, user, rev == null ? 0 : rev, started,
+        String.join(" ", cmd == null ? List.of() : cmd)));
   }
 
   public static String hostname() {

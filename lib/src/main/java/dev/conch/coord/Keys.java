@@ -21,14 +21,14 @@ public final class Keys {
   public static Keys under(String prefix) {
     String p = prefix.endsWith("/") && prefix.length() > 1 ? prefix.substring(0, prefix.length() - 1) : prefix;
     if (!PREFIX.matcher(p).matches()) {
-      throw Exit.usage("invalid prefix '" + prefix + "': use a path like /conch (letters, digits, . _ - between slashes)");
+      throw Exit.usage("invalid prefix " + Exit.quote(prefix) + ": use a path like /conch (letters, digits, . _ - between slashes)");
     }
     return new Keys(p + "/v1/");
   }
 
   public static String name(String kind, String name) {
     if (name == null || !NAME.matcher(name).matches()) {
-      throw Exit.usage("invalid " + kind + " name '" + name + "': use 1-128 of A-Z a-z 0-9 . _ - starting with a letter or digit");
+      throw Exit.usage("invalid " + kind + " name " + Exit.quote(name) + ": use 1-128 of A-Z a-z 0-9 . _ - starting with a letter or digit");
     }
     return name;
   }

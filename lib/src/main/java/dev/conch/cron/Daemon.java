@@ -46,8 +46,11 @@ import java.util.concurrent.TimeUnit;
  * claim. A tick never runs twice: the claim is not on a lease, so it outlives a crashed winner.
  */
 public final class Daemon {
-  /** How a daemon runs; {@code grace} is how long SIGTERM lets running jobs finish before killing them. */
-  public record Options(long ttlSeconds, Duration killAfter, Duration maxLateness, Duration grace, Duration dialTimeout) {}
+  /**
+   * How a daemon runs; {@code grace} is how long SIGTERM lets running jobs finish before killing them;
+   * {@code allow} the commands this host runs (the others it leaves to daemons that allow them).
+   */
+  public record Options(long ttlSeconds, Duration killAfter, Duration maxLateness, Duration grace, Duration dialTimeout, Allow allow) {}
 
   private record Entry(Job job, Schedule schedule, long version, ScheduledFuture<?> timer) {}
 
@@ -64,6 +67,7 @@ public final class Daemon {
   private final Log log;
   private final InetSocketAddress metricsAt;
   private final Metrics metrics = new Metrics();
+  private final Map<String, Long> refused = new ConcurrentHashMap<>(); // job -> the version we said so for
   private final Backoff backoff = new Backoff(Duration.ofSeconds(30), Duration.ofDays(1));
   private volatile Session session;
   private volatile Watch.Watcher watcher;
@@ -170,10 +174,17 @@ public final class Daemon {
     String name = Etcd.string(kv.getKey()).substring(keys.cronJobs().length());
     Entry had = jobs.get(name);
     if (had != null && had.version() == kv.getModRevision()) return name;
-    Job job = Table.parseJob(Etcd.string(kv.getValue())).filter(j -> name.equals(j.job())).orElse(null);
+    Job job = Table.parseJob(name, Etcd.string(kv.getValue())).orElse(null);
     drop(name);
     if (job == null) {
-      log.always("error", "skipping job key " + name + ": unreadable value");
+      log.always("error", "skipping job key " + Exit.quote(name) + ": unreadable value");
+      return name;
+    }
+    if (!opt.allow().allows(job.cmd())) {
+      if (!Long.valueOf(kv.getModRevision()).equals(refused.put(name, kv.getModRevision()))) {
+        log.always("refused", "not running job " + name + " (added by " + Exit.printable(job.addedBy()) + "): its command "
+            + Exit.quote(Allow.commandLine(job.cmd())) + " matches no --allow pattern; daemons that allow it will");
+      }
       return name;
     }
     Schedule s = job.parsedSchedule();

@@ -14,6 +14,15 @@ public record Job(
     String job, String schedule, String tz, String timeout, String overlap, int keep, List<String> cmd,
     @JsonProperty("added_by") String addedBy, String added) {
 
+  public static final int MAX_KEEP = 1000;
+  public static final int DEFAULT_KEEP = 20;
+  public static final List<String> OVERLAPS = List.of("skip", "allow");
+
+  /** A stored job without {@code keep} (another writer left it out) keeps the default history, not none. */
+  public Job {
+    if (keep == 0) keep = DEFAULT_KEEP;
+  }
+
   public Schedule parsedSchedule() {
     return Schedule.parse(schedule, tz);
   }

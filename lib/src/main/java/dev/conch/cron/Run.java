@@ -39,9 +39,19 @@ public record Run(
    */
   public String shownState(Set<String> liveDaemons, Duration timeout, Instant now) {
     if (!RUNNING.equals(state)) return state;
-    if (!liveDaemons.contains(daemon)) return ZOMBIE;
-    if (timeout != null && started != null && Instant.parse(started).plus(timeout).plus(Duration.ofMinutes(1)).isBefore(now)) return ZOMBIE;
+    if (daemon == null || !liveDaemons.contains(daemon)) return ZOMBIE;
+    Instant since = instant(started);
+    if (timeout != null && since != null && since.plus(timeout).plus(Duration.ofMinutes(1)).isBefore(now)) return ZOMBIE;
     return RUNNING;
+  }
+
+  /** A record someone else wrote may hold anything: an unreadable time is no time. */
+  private static Instant instant(String text) {
+    try {
+      return text == null ? null : Instant.parse(text);
+    } catch (java.time.format.DateTimeParseException e) {
+      return null;
+    }
   }
 
   /** A claim whose run is still going: its result is still to come. */

@@ -30,6 +30,8 @@ public final class Schedule {
   private static final Map<String, String> NICKNAMES = Map.of("@hourly", "0 * * * *", "@daily", "0 0 * * *",
       "@midnight", "0 0 * * *", "@weekly", "0 0 * * 0", "@monthly", "0 0 1 * *", "@yearly", "0 0 1 1 *", "@annually", "0 0 1 1 *");
 
+  private static final Instant NEVER_BEFORE = Instant.parse("2000-01-01T00:00:00Z");
+
   private final String spec;
   private final ZoneId zone;
   private final ExecutionTime cron; // null for @every
@@ -48,21 +50,31 @@ public final class Schedule {
     try {
       zone = ZoneId.of(tz);
     } catch (DateTimeException e) {
-      throw Exit.usage("invalid --tz '" + tz + "': " + e.getMessage());
+      throw Exit.usage("invalid --tz " + Exit.quote(tz) + ": a zone id like UTC, Europe/Berlin or +02:00");
+    } catch (NullPointerException e) {
+      throw Exit.usage("missing --tz");
     }
     String s = spec == null ? "" : spec.strip();
     if (s.startsWith("@every")) {
       Duration d = Durations.parse(s.substring("@every".length()).strip());
-      if (d.toMillis() < 1000 || d.toMillis() % 1000 != 0) throw Exit.usage("invalid schedule '" + spec + "': @every needs whole seconds, at least 1s");
+      if (d.toMillis() < 1000 || d.toMillis() % 1000 != 0) throw Exit.usage("invalid schedule " + Exit.quote(spec) + ": @every needs whole seconds, at least 1s");
       return new Schedule(s, zone, null, d);
     }
+    Schedule parsed;
     try {
       Cron c = UNIX.parse(NICKNAMES.getOrDefault(s, s));
       c.validate();
-      return new Schedule(s, zone, ExecutionTime.forCron(c), null);
-    } catch (IllegalArgumentException e) {
-      throw Exit.usage("invalid schedule '" + spec + "': " + String.valueOf(e.getMessage()).replaceAll("\\s+", " "));
+      parsed = new Schedule(s, zone, ExecutionTime.forCron(c), null);
+    } catch (RuntimeException e) { // cron-utils says no with more than IllegalArgumentException
+      String why = String.valueOf(e.getMessage()); // cron-utils may echo the whole spec: bounded, as quote bounds it
+      throw Exit.usage("invalid schedule " + Exit.quote(spec) + ": " + (why.length() > 200 ? why.substring(0, 200) + "…" : why));
     }
+    try {
+      parsed.next(NEVER_BEFORE); // e.g. 0 0 30 2 *: parses, but would stop a daemon's timer when it asks for the next tick
+    } catch (RuntimeException e) {
+      throw Exit.usage("invalid schedule " + Exit.quote(spec) + ": it never fires");
+    }
+    return parsed;
   }
 
   public String spec() {

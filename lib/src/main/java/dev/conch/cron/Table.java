@@ -43,20 +43,26 @@ public final class Table {
   public List<Job> jobs(List<String> unreadable) {
     List<Job> jobs = new ArrayList<>();
     for (KeyValue kv : range(keys.cronJobs(), GetOption.SortTarget.KEY, GetOption.SortOrder.ASCEND, 0)) {
-      Optional<Job> j = parseJob(Etcd.string(kv.getValue()));
+      String key = Etcd.string(kv.getKey());
+      Optional<Job> j = parseJob(key.substring(keys.cronJobs().length()), Etcd.string(kv.getValue()));
       if (j.isPresent()) jobs.add(j.get());
-      else unreadable.add(Etcd.string(kv.getKey()));
+      else unreadable.add(key);
     }
     return jobs;
   }
 
-  /** A job that parses and whose schedule is valid; anything else is skipped by daemons and ls alike. */
-  public static Optional<Job> parseJob(String json) {
+  /**
+   * The job stored under {@code name}, if its value is one conch could have written: anyone with write
+   * access to the table may have put anything there, and daemons and ls alike skip what is not.
+   */
+  public static Optional<Job> parseJob(String name, String json) {
     return Json.read(json, Job.class).filter(j -> {
       try {
+        Keys.name("job", j.job());
         j.parsedSchedule();
         j.timeoutDuration();
-        return j.cmd() != null && !j.cmd().isEmpty();
+        return j.job().equals(name) && j.keep() >= 1 && j.keep() <= Job.MAX_KEEP && j.cmd() != null && !j.cmd().isEmpty()
+            && !j.cmd().contains(null) && (j.overlap() == null || Job.OVERLAPS.contains(j.overlap()));
       } catch (RuntimeException e) {
         return false;
       }

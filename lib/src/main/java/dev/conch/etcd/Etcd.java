@@ -23,9 +23,13 @@ public final class Etcd {
     Logger.getLogger("").setLevel(Level.OFF);
   }
 
+  /** This process's connection: a failure to reach etcd over TLS is diagnosed with its files. */
+  private static volatile Connection current;
+
   private Etcd() {}
 
   public static Client connect(Connection c) {
+    current = c;
     ClientBuilder b = Client.builder()
         .endpoints(c.endpoints().toArray(String[]::new))
         .connectTimeout(c.dialTimeout())
@@ -33,7 +37,7 @@ public final class Etcd {
     if (c.user() != null) {
       b.user(bytes(c.user())).password(bytes(c.password()));
     }
-    if (c.cacert() != null || c.cert() != null) {
+    if (c.tls()) {
       try {
         b.sslContext(ssl -> {
           if (c.cacert() != null) ssl.trustManager(c.cacert().toFile());
@@ -67,6 +71,11 @@ public final class Etcd {
           + " (check --user, CONCH_PASSWORD or --password-file, and the role's permissions on the prefix)");
     }
     if (e instanceof TimeoutException || code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
+      Connection c = current;
+      String tls = c != null && c.tls() ? TlsProbe.problem(c) : null;
+      if (tls != null) {
+        return new Exit.Failure(Exit.REFUSED, "TLS with " + c.endpoints().get(0) + " failed while " + doing + ": " + tls);
+      }
       return new Exit.Failure(Exit.UNAVAILABLE, "etcd unreachable while " + doing
           + " (check --endpoints or CONCH_ENDPOINTS, and that etcd has quorum)");
     }

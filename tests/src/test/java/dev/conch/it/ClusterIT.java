@@ -19,7 +19,7 @@ class ClusterIT {
 
   @BeforeEach
   void up() {
-    cluster = EtcdServer.start(3);
+    cluster = EtcdServer.start(3, false);
     Conch.classpath();
   }
 

@@ -36,10 +36,16 @@ public final class Conch {
     }
     env.put("CONCH_ENDPOINTS", endpoint);
     env.put("CONCH_PREFIX", prefix);
+    env.putAll(EtcdServer.conchEnv(endpoint)); // TLS and user conch, on the secure topology
   }
 
   public Conch env(String key, String value) {
     env.put(key, value);
+    return this;
+  }
+
+  public Conch without(String key) {
+    env.remove(key);
     return this;
   }
 
@@ -57,7 +63,8 @@ public final class Conch {
 
   /** Starts {@code conch ARGS...}; stdout and stderr go to files of the run. */
   public Run start(String... args) {
-    List<String> cmd = new ArrayList<>(List.of("java", "-cp", classpath(), "conch"));
+    // C1 only: a wrapper is short-lived and does little work; C2 compiling the TLS stack doubled each start's CPU on 2 cores
+    List<String> cmd = new ArrayList<>(List.of("java", "-XX:TieredStopAtLevel=1", "-cp", classpath(), "conch"));
     cmd.addAll(List.of(args));
     return launch(cmd);
   }

@@ -7,7 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -16,17 +19,31 @@ import java.util.stream.IntStream;
  * A real etcd from PATH (Debian's etcd-server) in a temporary directory on free loopback ports: one
  * member, or a cluster of several that can lose and regain quorum. Never a mock: the client-side
  * recipes are where the bugs live.
+ *
+ * <p>Secure, it serves clients over TLS only (certificates from {@link Pki}, client certificates
+ * required) with authentication on: user {@code root}, and user {@code conch} whose role may read and
+ * write only keys under {@link #CONCH_RANGE}, where every test's prefix lies. Etcdctl and Conch find the
+ * credentials by endpoint ({@link #ctlEnv}, {@link #conchEnv}), so tests run unchanged.
  */
 public final class EtcdServer implements AutoCloseable {
+  /** The role of user conch covers keys starting with this: every {@link Conch} prefix is {@code /t<pid>-<n>}. */
+  public static final String CONCH_RANGE = "/t";
+  public static final String ROOT_PASSWORD = "root-" + Long.toHexString(new java.security.SecureRandom().nextLong());
+  public static final String CONCH_PASSWORD = "conch-" + Long.toHexString(new java.security.SecureRandom().nextLong());
+  private static final Map<String, EtcdServer> SECURE = new ConcurrentHashMap<>();
+
   private final Path dir;
+  private final Pki pki;
+  private volatile boolean authOn;
   private final List<List<String>> commands = new ArrayList<>();
   private final List<Integer> clientPorts = new ArrayList<>();
   private final Process[] members;
   /** Every member's client URL, comma-separated, as CONCH_ENDPOINTS takes them. */
   public final String endpoint;
 
-  private EtcdServer(int size) throws IOException {
+  private EtcdServer(int size, Pki pki) throws IOException {
     dir = Files.createTempDirectory("conch-etcd-");
+    this.pki = pki;
     List<Integer> peers = new ArrayList<>();
     for (int i = 0; i < size; i++) {
       clientPorts.add(freePort());
@@ -39,21 +56,29 @@ public final class EtcdServer implements AutoCloseable {
           "--listen-peer-urls", "http://127.0.0.1:" + peers.get(i), "--initial-advertise-peer-urls", "http://127.0.0.1:" + peers.get(i),
           "--initial-cluster", cluster, "--initial-cluster-token", dir.getFileName().toString(), "--initial-cluster-state", "new",
           "--log-level", "error", "--logger", "zap"));
+      if (pki != null) {
+        commands.set(i, concat(commands.get(i), List.of("--cert-file", pki.serverCert.toString(), "--key-file", pki.serverKey.toString(),
+            "--trusted-ca-file", pki.ca.toString(), "--client-cert-auth")));
+      }
     }
     members = new Process[size];
     endpoint = IntStream.range(0, size).mapToObj(this::member).collect(Collectors.joining(","));
   }
 
   public static EtcdServer start() {
-    return start(1);
+    return start(1, false);
   }
 
-  /** {@code size} members on loopback, all healthy. */
-  public static EtcdServer start(int size) {
+  /** {@code size} members on loopback, all healthy; {@code secure}: TLS and authentication, see above. */
+  public static EtcdServer start(int size, boolean secure) {
     try {
-      EtcdServer s = new EtcdServer(size);
+      EtcdServer s = new EtcdServer(size, secure ? Pki.shared() : null);
       for (int i = 0; i < size; i++) s.launch(i);
+      if (secure) {
+        for (int i = 0; i < size; i++) SECURE.put(s.member(i), s);
+      }
       s.awaitHealthy(s.endpoint);
+      if (secure) s.enableAuth();
       return s;
     } catch (IOException e) {
       throw new IllegalStateException("cannot start etcd from PATH (apt-get install etcd-server): " + e.getMessage(), e);
@@ -62,7 +87,52 @@ public final class EtcdServer implements AutoCloseable {
 
   /** One member's client URL. */
   public String member(int i) {
-    return "http://127.0.0.1:" + clientPorts.get(i);
+    return (pki == null ? "http" : "https") + "://127.0.0.1:" + clientPorts.get(i);
+  }
+
+  public Pki pki() {
+    return pki;
+  }
+
+  /** Root, and a conch user whose role reads and writes {@link #CONCH_RANGE} and nothing else; then auth on. */
+  private void enableAuth() {
+    ctl("user", "add", "root:" + ROOT_PASSWORD);
+    ctl("user", "grant-role", "root", "root");
+    ctl("user", "add", "conch:" + CONCH_PASSWORD);
+    ctl("role", "add", "conch");
+    ctl("role", "grant-permission", "conch", "--prefix=true", "readwrite", CONCH_RANGE);
+    ctl("user", "grant-role", "conch", "conch");
+    ctl("auth", "enable");
+    authOn = true;
+  }
+
+  private void ctl(String... args) {
+    Procs.Result r = Etcdctl.run(endpoint, args);
+    if (r.code() != 0) throw new IllegalStateException("etcdctl " + String.join(" ", args) + ": " + r.err());
+  }
+
+  /** What etcdctl needs to act as root on a secure server; nothing for a plain one. */
+  public static Map<String, String> ctlEnv(String endpoints) {
+    EtcdServer s = SECURE.get(endpoints.split(",")[0]);
+    if (s == null) return Map.of();
+    Map<String, String> env = new HashMap<>(Map.of("ETCDCTL_CACERT", s.pki.ca.toString(), "ETCDCTL_CERT", s.pki.clientCert.toString(),
+        "ETCDCTL_KEY", s.pki.clientKey.toString()));
+    if (s.authOn) env.put("ETCDCTL_USER", "root:" + ROOT_PASSWORD);
+    return env;
+  }
+
+  /** What conch needs to act as user conch on a secure server; nothing for a plain one. */
+  public static Map<String, String> conchEnv(String endpoints) {
+    EtcdServer s = SECURE.get(endpoints.split(",")[0]);
+    if (s == null) return Map.of();
+    return Map.of("CONCH_CACERT", s.pki.ca.toString(), "CONCH_CERT", s.pki.clientCert.toString(), "CONCH_KEY", s.pki.clientKey.toString(),
+        "CONCH_USER", "conch", "CONCH_PASSWORD", CONCH_PASSWORD);
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
   }
 
   public int size() {
@@ -136,6 +206,7 @@ public final class EtcdServer implements AutoCloseable {
   @Override
   public void close() {
     for (int i = 0; i < members.length; i++) if (members[i] != null && members[i].isAlive()) stop(i);
+    for (int i = 0; i < members.length; i++) SECURE.remove(member(i));
     Procs.deleteTree(dir);
   }
 }

@@ -39,8 +39,13 @@ public final class Procs {
 
   /** Runs {@code cmd} in {@code cwd} (null: ours) with {@code env} added, stdin empty, to its end. */
   public static Result run(List<String> cmd, Map<String, String> env, Path cwd) {
+    return run(cmd, env, cwd, Path.of("/dev/null"));
+  }
+
+  /** The same, with stdin read from {@code stdin}. */
+  public static Result run(List<String> cmd, Map<String, String> env, Path cwd, Path stdin) {
     try {
-      ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(stdin.toFile()));
       if (cwd != null) pb.directory(cwd.toFile());
       pb.environment().putAll(env);
       Process p = pb.start();

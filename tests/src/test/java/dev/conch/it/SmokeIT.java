@@ -35,7 +35,7 @@ class SmokeIT {
 
   @BeforeAll
   static void start() {
-    cluster = EtcdServer.start(3);
+    cluster = EtcdServer.start(3, false);
     Conch.classpath();
   }
 
