@@ -19,7 +19,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class CronTrustIT {
   @RegisterExtension static final EtcdFixture etcd = EtcdFixture.secure();
-  static final Pattern LEASE = Pattern.compile("up: lease ([0-9a-f]+)");
+  static final Pattern LEASE = Pattern.compile(" up lease=([0-9a-f]+) ");
 
   static void ctl(String... args) {
     Procs.Result r = Etcdctl.run(etcd.endpoint(), args);

@@ -29,7 +29,7 @@ class TlsIT {
     assertEquals(code, r.exit(0), r.stderr());
     List<String> lines = r.stderr().lines().toList();
     assertEquals(1, lines.size(), "one line, no stack trace: " + r.stderr());
-    assertTrue(lines.get(0).startsWith("conch elect o: ") && lines.get(0).contains(expected), lines.get(0));
+    assertTrue(lines.get(0).matches("\\S+Z conch elect o: error exit=" + code + " host=\\S+ pid=\\d+: .*") && lines.get(0).contains(expected), lines.get(0));
     assertFalse(Files.exists(c.file("ran")), "the command never ran");
     assertEquals(List.of(), c.keys(), "nothing written");
   }
