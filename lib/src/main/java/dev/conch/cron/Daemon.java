@@ -198,8 +198,11 @@ public final class Daemon {
           : job.skipsOverlap() && table.going(job, now) ? claim.as(Run.SKIPPED) : claim;
       Long rev = claim(key, record);
       if (rev == null) return; // another daemon has this tick
-      trim(job);
-      if (record == claim) supervise(job, tick, key, rev, claim, s);
+      if (record == claim) {
+        supervise(job, tick, key, rev, claim, s);
+      } else {
+        trim(job);
+      }
     } catch (RuntimeException e) {
       Log.line("cron", job.job(), "tick " + tick + ": " + Etcd.failure(e, "claiming or recording it").getMessage());
     }
@@ -219,6 +222,7 @@ public final class Daemon {
         "CONCH_TICK", tick.toString(), "CONCH_REV", Long.toString(rev), "CONCH_LEASE", Keys.leaseHex(s.lease()));
     Child child = Child.start(job.cmd(), env, opt.killAfter(), s.remaining());
     running.add(child);
+    trim(job); // once the run has started: its lateness does not include the trim's round trips
     Runnable unrenew = s.onRenew(child::renew);
     boolean[] timedOut = {false};
     Duration limit = job.timeoutDuration();
@@ -239,7 +243,7 @@ public final class Daemon {
         .orTimeout(opt.dialTimeout().toMillis(), TimeUnit.MILLISECONDS).join();
   }
 
-  /** Each claim trims the history before its run, so a long run does not hold the trim back; a failed trim only waits for the next claim. */
+  /** Each claim trims the history as its run starts, so a long run does not hold the trim back; a failed trim only waits for the next claim. */
   private void trim(Job job) {
     try {
       table.trim(job, Instant.now());
