@@ -74,6 +74,7 @@ public final class Daemon {
   /** Runs until SIGTERM, SIGINT or SIGHUP; 0 after a clean stop. */
   public int run() {
     session = register(Session.open(client, opt.ttlSeconds(), opt.dialTimeout()));
+    Child.warmUp(); // not at the first tick: a run's lateness is not the JVM's cold start-up
     timer.execute(this::loadTable);
     Log.line("daemon", Holder.hostname(), "up: lease " + Keys.leaseHex(session.lease()) + ", no ticks before " + started);
     while (true) {

@@ -367,7 +367,7 @@ class ConchBench {
   void cron() {
     Conch c = new Conch(server.endpoint);
     Path log = c.file("log");
-    Conch.Run add = startConch(c, List.of("cron", "add", "tick", "--schedule", "@every 1s", "--keep", "100", "--", "bash", "-c",
+    Conch.Run add = startConch(c, List.of("cron", "add", "tick", "--schedule", "@every 1s", "--", "bash", "-c",
         "echo \"$CONCH_TICK $(date +%s%N)\" >> '" + log + "'"));
     if (add.exit(60_000) != 0) throw new IllegalStateException("cron add: " + add.stderr());
     List<Conch.Run> ds = new ArrayList<>();
