@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-debian.sh
-mvn -B -ntp -q install -pl lib -DskipTests
+mvn -B -ntp -q install -pl lib -am -DskipTests # -am: the parent pom too, which JBang needs to resolve the lib
 rm -f bench/target/results.tsv
 mvn -B -ntp -pl tests test-compile surefire:test -Dtest=ConchBench -Dsurefire.failIfNoSpecifiedTests=false "$@"
 exec bench/check.sh bench/target/results.tsv
