@@ -20,11 +20,7 @@ public final class ElectTool {
       String dir = conn.keys().office(office);
       opts.checkQuery();
       Connection c = conn.connection();
-      if (opts.who) {
-        try (Client client = Etcd.connect(c)) {
-          return Tool.printHolders(Election.leader(client, dir, c.dialTimeout()).stream().toList(), opts.json, 0);
-        }
-      }
+      if (opts.who) return Tool.query(c, r -> Tool.printHolders(Election.leader(r, dir).stream().toList(), opts.json, 0));
       Hold hold = new Hold("elect", office, Tool.command(cmd), opts.ttlSeconds(), opts.killAfter, opts.nonblock,
           opts.timeout, restart, backoffMax, stableAfter, c.dialTimeout());
       try (Client client = Etcd.connect(c)) {

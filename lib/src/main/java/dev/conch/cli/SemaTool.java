@@ -25,11 +25,7 @@ public final class SemaTool {
       opts.checkQuery();
       if (max != null && (max < 1 || max > 10_000)) throw Exit.usage("--max must be from 1 to 10000, not " + max);
       Connection c = conn.connection();
-      if (opts.who) {
-        try (Client client = Etcd.connect(c)) {
-          return who(log, name, Semaphore.groups(client, all, c.dialTimeout()), max, opts.json);
-        }
-      }
+      if (opts.who) return Tool.query(c, r -> who(log, name, Semaphore.groups(r, all), max, opts.json));
       if (max == null) throw Exit.usage("--max N is required: at most N commands run at once");
       Hold hold = new Hold("sema", name, Tool.command(cmd), opts.ttlSeconds(), opts.killAfter, opts.nonblock,
           opts.timeout, false, Duration.ZERO, Duration.ZERO, c.dialTimeout());

@@ -1,8 +1,15 @@
 package dev.conch.cli;
 
 import dev.conch.coord.Holder;
+import dev.conch.etcd.Connection;
+import dev.conch.etcd.Etcd;
+import dev.conch.etcd.Gateway;
+import dev.conch.etcd.Ranges;
+import io.etcd.jetcd.Client;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 
 /** What every tool does alike: report its failure as one event line, print holders, check the command. */
 final class Tool {
@@ -17,6 +24,24 @@ final class Tool {
     } catch (Exception e) {
       log.always("error", "internal error: " + e, "exit", Exit.LEASE_LOST);
       return Exit.LEASE_LOST;
+    }
+  }
+
+  /**
+   * Runs a query's reads: through etcd's JSON gateway when it can serve the connection (a query then
+   * starts no gRPC client), else, or when the gateway is absent, through jetcd.
+   */
+  static int query(Connection c, Function<Ranges, Integer> body) {
+    Optional<Gateway> lean = Gateway.open(c);
+    if (lean.isPresent()) {
+      try {
+        return body.apply(lean.get());
+      } catch (Gateway.Absent absent) {
+        // an etcd without the /v3 gateway: the same read through jetcd
+      }
+    }
+    try (Client client = Etcd.connect(c)) {
+      return body.apply(Ranges.of(client, c.dialTimeout()));
     }
   }
 

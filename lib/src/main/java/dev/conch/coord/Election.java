@@ -2,14 +2,13 @@ package dev.conch.coord;
 
 import dev.conch.etcd.Etcd;
 import dev.conch.etcd.KeyWaits;
+import dev.conch.etcd.Ranges;
 import dev.conch.etcd.Session;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Leader election on an office: the candidate with the lowest create revision leads. A waiting
@@ -38,11 +37,8 @@ public final class Election extends Member {
   }
 
   /** The current leader of the office in {@code dir}, if any. */
-  public static Optional<Holder> leader(Client client, String dir, Duration timeout) {
-    GetOption opt = GetOption.builder().isPrefix(true).withSortField(GetOption.SortTarget.CREATE)
-        .withSortOrder(GetOption.SortOrder.ASCEND).withLimit(1).build();
-    return sync(client.getKVClient().get(Etcd.bytes(dir), opt).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS),
-        "reading the leader of " + dir).getKvs().stream().findFirst()
-        .map(kv -> Holder.parse(Etcd.string(kv.getValue()), kv.getCreateRevision()));
+  public static Optional<Holder> leader(Ranges ranges, String dir) {
+    return ranges.byCreate(dir, 1, "reading the leader of " + dir).stream().findFirst()
+        .map(kv -> Holder.parse(kv.value(), kv.createRevision()));
   }
 }

@@ -2,6 +2,7 @@ package dev.conch.coord;
 
 import dev.conch.etcd.Etcd;
 import dev.conch.etcd.KeyWaits;
+import dev.conch.etcd.Ranges;
 import dev.conch.etcd.Session;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -10,13 +11,11 @@ import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A counting semaphore of {@code max} slots, FIFO by create revision, waking O(1) waiters per release
@@ -53,18 +52,14 @@ public final class Semaphore extends Member {
   public record Group(int max, List<Holder> holders, int waiters) {}
 
   /** Every group under a semaphore's directory, by {@code max}: more than one means contenders disagree. */
-  public static List<Group> groups(Client client, String semaDir, Duration timeout) {
-    GetOption opt = GetOption.builder().isPrefix(true).withSortField(GetOption.SortTarget.CREATE)
-        .withSortOrder(GetOption.SortOrder.ASCEND).build();
-    List<KeyValue> kvs = sync(client.getKVClient().get(Etcd.bytes(semaDir), opt)
-        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS), "reading " + semaDir).getKvs();
+  public static List<Group> groups(Ranges ranges, String semaDir) {
     Map<Integer, List<Holder>> byMax = new TreeMap<>();
-    for (KeyValue kv : kvs) {
-      String rest = Etcd.string(kv.getKey()).substring(semaDir.length());
+    for (Ranges.Kv kv : ranges.byCreate(semaDir, 0, "reading " + semaDir)) {
+      String rest = kv.key().substring(semaDir.length());
       int slash = rest.indexOf('/');
       if (slash <= 0 || !rest.substring(0, slash).matches("\\d{1,5}")) continue; // not ours: skip, never crash
       byMax.computeIfAbsent(Integer.parseInt(rest.substring(0, slash)), m -> new ArrayList<>())
-          .add(Holder.parse(Etcd.string(kv.getValue()), kv.getCreateRevision()));
+          .add(Holder.parse(kv.value(), kv.createRevision()));
     }
     List<Group> groups = new ArrayList<>();
     byMax.forEach((max, all) -> groups.add(new Group(max, List.copyOf(all.subList(0, Math.min(max, all.size()))),

@@ -87,6 +87,7 @@ public final class Daemon {
   public int run() {
     try (MetricsServer served = metricsAt == null ? null : MetricsServer.start(metricsAt, metrics::render)) {
       session = register(Session.open(client, opt.ttlSeconds(), opt.dialTimeout()));
+      Child.warmUp(); // not at the first tick: a run's lateness is not the JVM's cold start-up
       timer.execute(this::loadTable);
       log.always("up", "no ticks before " + started, "lease", Keys.leaseHex(session.lease()), "metrics", served == null ? null : served.address());
       while (true) {
@@ -233,13 +234,13 @@ public final class Daemon {
         return;
       }
       metrics.claimed(job.job());
-      trim(job, runLog);
       if (record == claim) {
         supervise(job, tick, key, rev, claim, s, runLog);
       } else {
         metrics.run(job.job(), record.state());
         runLog.always(record.state(), record.state().equals(Run.MISSED) ? "noticed later than --max-lateness " + Durations.format(opt.maxLateness())
             : "the previous run is still going (--overlap skip)", "tick", tick.toString(), "rev", rev, "lease", lease);
+        trim(job, runLog);
       }
     } catch (RuntimeException e) {
       metrics.etcdError("claim");
@@ -265,6 +266,7 @@ public final class Daemon {
     metrics.lateness(late);
     runLog.always("started", null, "tick", tick.toString(), "rev", rev, "lease", lease, "late_ms", late.toMillis());
     running.put(child, job.job());
+    trim(job, runLog); // once the run has started: its lateness does not include the trim's round trips
     Runnable unrenew = s.onRenew(child::renew);
     boolean[] timedOut = {false};
     Duration limit = job.timeoutDuration();
@@ -288,7 +290,7 @@ public final class Daemon {
         .orTimeout(opt.dialTimeout().toMillis(), TimeUnit.MILLISECONDS).join();
   }
 
-  /** Each claim trims the history before its run, so a long run does not hold the trim back; a failed trim only waits for the next claim. */
+  /** Each claim trims the history as its run starts, so a long run does not hold the trim back; a failed trim only waits for the next claim. */
   private void trim(Job job, Log runLog) {
     try {
       table.trim(job, Instant.now());

@@ -49,6 +49,7 @@ public final class Wrapper {
         long rev = slot.join(Holder.self(hold.cmd(), session.ttl(), session.lease()));
         KeyWaits.deleted(client, slot.key(), rev + 1)
             .thenRun(() -> session.lose("its key " + Keys.leaseHex(session.lease()) + " was deleted"));
+        Child.warmUp(); // queued already: the cold start-up of the child's machinery is not the handover's
         await(slot, session);
         if (session.lost().isDone()) {
           log.always("lost", "lost its place while waiting (" + session.lost().join() + "); queueing again", "lease", Keys.leaseHex(session.lease()));

@@ -16,6 +16,7 @@ set +m
 trap '' INT HUP TERM # only the wrapper, through the FIFO, or the deadline stops us
 
 alive() { # does the group still have a live (not zombie) member? Orphans' zombies may never be reaped.
+  kill -0 -- "-$child" 2>/dev/null || return 1 # an empty group, the usual case: no scan of /proc (tens of ms)
   local f s
   for f in /proc/[0-9]*/stat; do
     { read -r s <"$f"; } 2>/dev/null || continue

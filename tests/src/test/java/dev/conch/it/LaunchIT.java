@@ -127,6 +127,48 @@ class LaunchIT {
         electHelp.out());
   }
 
+  /**
+   * bin/conch, the fast path, on a copy of the checkout with a cache of its own: the first call builds
+   * through JBang and says so on stderr, later calls exec java at once; the child's status is conch's;
+   * an edited script and a reinstalled lib are both picked up on the next call.
+   */
+  @Test
+  void fastPathRunsCachesAndPicksUpChanges() throws IOException {
+    Conch c = new Conch(etcd.endpoint());
+    Path tmp = Files.createTempDirectory("conch-fast-");
+    try {
+      Path copy = tmp.resolve("checkout");
+      for (String f : List.of("bin/conch", "jbang", "tools/jbang/pom.xml", "conch.java", "elect.java", "sema.java", "cron.java")) {
+        Files.createDirectories(copy.resolve(f).getParent());
+        Files.copy(ROOT.resolve(f), copy.resolve(f), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+      }
+      Map<String, String> env = Map.of("CONCH_CACHE", tmp.resolve("cache").toString());
+      String fast = copy.resolve("bin/conch").toString();
+
+      Procs.Result first = exec(c, tmp, env, cat(List.of(fast, "elect", "o6"), REPORT));
+      assertLed(c, "o6", first.code(), first.out(), first.err());
+      assertTrue(first.err().contains("preparing the fast launch"), "the first call builds: " + first.err());
+      assertEquals(7, exec(c, tmp, env, List.of(fast, "elect", "o6", "--", "sh", "-c", "exit 7")).code(), "the child's status");
+      Procs.Result who = exec(c, tmp, env, List.of(fast, "elect", "vacant", "--who"));
+      assertEquals(1, who.code(), who.err());
+      assertEquals("", who.out() + who.err(), "cached: nothing on stdout or stderr but conch's own");
+
+      Path script = copy.resolve("conch.java");
+      Files.writeString(script, Files.readString(script).replace("\"conch \" + Version.CONCH", "\"conch-edited \" + Version.CONCH"));
+      Procs.Result edited = exec(c, tmp, env, List.of(fast, "--version"));
+      assertEquals("conch-edited 0.1.0\n", edited.out(), "the edited script runs: " + edited.err());
+
+      Path lib = Path.of(Conch.classpath().split(":")[1]);
+      assertTrue(lib.getFileName().toString().startsWith("conch-lib-"), "the lib is second on the classpath: " + lib);
+      Files.setLastModifiedTime(lib, java.nio.file.attribute.FileTime.from(java.time.Instant.now()));
+      Procs.Result relib = exec(c, tmp, env, List.of(fast, "--version"));
+      assertEquals("conch-edited 0.1.0\n", relib.out(), relib.err());
+      assertTrue(relib.err().contains("preparing the fast launch"), "a reinstalled lib is picked up: " + relib.err());
+    } finally {
+      Procs.deleteTree(tmp);
+    }
+  }
+
   /** The child ran as leader of {@code office}: exit 0, exactly its one line on stdout, the office released. */
   static void assertLed(Conch c, String office, int code, String out, String err) {
     assertRan(c, "elect " + office, code, out, err);

@@ -75,7 +75,7 @@ class SemaStressIT {
     AtomicInteger done = new AtomicInteger();
       List<long[]> log = Collections.synchronizedList(new ArrayList<>());
     ExecutorService pool = Executors.newFixedThreadPool(contenders);
-    long requestsBefore = kvRequests();
+    long requestsBefore = kvRequests(etcd.endpoint());
     long t0 = System.nanoTime();
     try {
       List<Future<?>> futures = new ArrayList<>();
@@ -101,7 +101,7 @@ class SemaStressIT {
       for (Session s : sessions) s.close();
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
-    long requests = kvRequests() - requestsBefore;
+    long requests = kvRequests(etcd.endpoint()) - requestsBefore;
     assertTrue(most.get() <= MAX, "at most " + MAX + " holders at every instant, saw " + most.get());
     assertTrue(most.get() > 1, "holders overlapped, so the bound was put to the test: " + most.get());
     // FIFO: every turn was taken from a consistent read (revision `at`) in which fewer than MAX keys
@@ -117,8 +117,8 @@ class SemaStressIT {
   }
 
   /** etcd's own count of KV requests it handled (Range, Put, DeleteRange, Txn). */
-  static long kvRequests() throws Exception {
-    String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(etcd.endpoint() + "/metrics")).build(),
+  static long kvRequests(String endpoint) throws Exception {
+    String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(endpoint + "/metrics")).build(),
         HttpResponse.BodyHandlers.ofString()).body();
     return body.lines().filter(l -> l.startsWith("grpc_server_handled_total{") && l.contains("grpc_service=\"etcdserverpb.KV\""))
         .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
