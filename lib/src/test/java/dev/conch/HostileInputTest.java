@@ -26,23 +26,33 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Property tests over everything a user or another writer of etcd can hand conch: names, prefixes,
- * durations, schedules, zones, and values read back from etcd. Each input is either accepted, and then
- * round-trips and stays under its own keys, or rejected with exit 64 and a one-line reason; never any
- * other exception. Seeded ({@link Gen}): thousands of cases, the same ones in every CI run.
+ * durations, schedules, zones, and values read back from etcd. Each input is either accepted, and
+ * then round-trips and stays under its own keys, or rejected with exit 64 and a one-line reason;
+ * never any other exception. Seeded ({@link Gen}): thousands of cases, the same ones in every CI
+ * run.
  */
 class HostileInputTest {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final Keys KEYS = Keys.under("/conch");
-  private static final List<Instant> WHEN = List.of(Instant.parse("2026-03-08T06:59:59Z"), Instant.parse("2026-11-01T05:30:00Z"),
-      Instant.parse("2027-02-28T23:59:59.999Z"), Instant.ofEpochSecond(0));
+  private static final List<Instant> WHEN =
+      List.of(
+          Instant.parse("2026-03-08T06:59:59Z"),
+          Instant.parse("2026-11-01T05:30:00Z"),
+          Instant.parse("2027-02-28T23:59:59.999Z"),
+          Instant.ofEpochSecond(0));
 
-  /** Runs {@code body}: its value if accepted, null if rejected the documented way; fails on anything else. */
+  /**
+   * Runs {@code body}: its value if accepted, null if rejected the documented way; fails on
+   * anything else.
+   */
   static <T> T accepted(Object input, Supplier<T> body) {
     try {
       return body.get();
     } catch (Exit.Failure f) {
       assertEquals(Exit.USAGE, f.code, Gen.replay(input));
-      assertTrue(f.getMessage().lines().count() == 1 && !f.getMessage().contains("\r"), "one line: " + f.getMessage() + " for " + Gen.replay(input));
+      assertTrue(
+          f.getMessage().lines().count() == 1 && !f.getMessage().contains("\r"),
+          "one line: " + f.getMessage() + " for " + Gen.replay(input));
       assertTrue(f.getMessage().length() < 600, "a bounded line for " + Gen.replay(input));
       return null;
     } catch (RuntimeException e) {
@@ -60,10 +70,15 @@ class HostileInputTest {
       String sema = accepted(n, () -> KEYS.sema(n, 3));
       String job = accepted(n, () -> KEYS.cronJob(n));
       String runs = accepted(n, () -> KEYS.cronRun(n, 1_700_000_000_000L));
-      assertTrue(office == null ? sema == null && job == null && runs == null : sema != null && job != null && runs != null,
+      assertTrue(
+          office == null
+              ? sema == null && job == null && runs == null
+              : sema != null && job != null && runs != null,
           "every kind of name agrees: " + Gen.replay(n));
       if (office == null) {
-        assertFalse(n != null && NAME.matcher(n).matches(), "a documented-valid name is accepted: " + Gen.replay(n));
+        assertFalse(
+            n != null && NAME.matcher(n).matches(),
+            "a documented-valid name is accepted: " + Gen.replay(n));
         continue;
       }
       ok++;
@@ -76,7 +91,10 @@ class HostileInputTest {
     assertTrue(ok > 500 && ok < 4500, "both sides exercised: " + ok + " accepted");
   }
 
-  /** The name between a fixed head and tail of a key, with no slash in it: the key is the name's own. */
+  /**
+   * The name between a fixed head and tail of a key, with no slash in it: the key is the name's
+   * own.
+   */
   static String between(String key, String head, String tail) {
     assertTrue(key.startsWith(head) && key.endsWith(tail), key);
     String n = key.substring(head.length(), key.length() - tail.length());
@@ -88,14 +106,20 @@ class HostileInputTest {
   void prefixesAreAbsolutePathsWithoutDotSegments() {
     Gen g = new Gen("prefixes");
     for (int i = 0; i < 3000; i++) {
-      String p = g.nextInt(3) == 0 ? g.junk() : g.mutate("/" + g.safe(6) + (g.nextInt(2) == 0 ? "" : "/" + g.safe(6)));
+      String p =
+          g.nextInt(3) == 0
+              ? g.junk()
+              : g.mutate("/" + g.safe(6) + (g.nextInt(2) == 0 ? "" : "/" + g.safe(6)));
       Keys k = accepted(p, () -> Keys.under(p));
       if (k == null) continue;
       String office = k.office("o");
       String root = office.substring(0, office.length() - "/v1/elect/o/".length());
-      assertTrue(p.equals(root) || p.equals(root + "/"), "the prefix is used as given: " + Gen.replay(p));
+      assertTrue(
+          p.equals(root) || p.equals(root + "/"), "the prefix is used as given: " + Gen.replay(p));
       for (String seg : root.substring(1).split("/", -1)) {
-        assertFalse(seg.isEmpty() || seg.equals(".") || seg.equals(".."), "no empty or dot segment: " + Gen.replay(p));
+        assertFalse(
+            seg.isEmpty() || seg.equals(".") || seg.equals(".."),
+            "no empty or dot segment: " + Gen.replay(p));
       }
     }
   }
@@ -110,7 +134,8 @@ class HostileInputTest {
       if (parsed == null) continue;
       ok++;
       assertFalse(parsed.isNegative(), Gen.replay(d));
-      assertEquals(parsed, Durations.parse(Durations.format(parsed)), "format then parse: " + Gen.replay(d));
+      assertEquals(
+          parsed, Durations.parse(Durations.format(parsed)), "format then parse: " + Gen.replay(d));
       assertTrue(Durations.seconds(parsed).matches("\\d+\\.\\d{3}"), Gen.replay(d));
     }
     assertTrue(ok > 500, "both sides exercised: " + ok + " accepted");
@@ -127,15 +152,30 @@ class HostileInputTest {
       if (s == null) continue;
       ok++;
       Schedule again = Schedule.parse(s.spec(), s.zone().getId());
-      assertEquals(s.zone(), ZoneId.of(s.zone().getId()), "the zone round-trips: " + Gen.replay(tz));
+      assertEquals(
+          s.zone(), ZoneId.of(s.zone().getId()), "the zone round-trips: " + Gen.replay(tz));
       for (Instant t : WHEN) {
         Instant next = s.next(t);
         assertTrue(next.isAfter(t), "strictly after: " + Gen.replay(spec));
-        assertEquals(next, again.next(t), "the stored spec names the same ticks: " + Gen.replay(spec));
+        assertEquals(
+            next, again.next(t), "the stored spec names the same ticks: " + Gen.replay(spec));
         assertTrue(s.next(next).isAfter(next), Gen.replay(spec));
       }
-      Job job = new Job("j", s.spec(), s.zone().getId(), null, "skip", 20, List.of("true"), "me@host", "2026-01-01T00:00:00Z");
-      assertEquals(job, Table.parseJob("j", Json.write(job)).orElseThrow(() -> new AssertionError("stored job reads back: " + Gen.replay(spec))));
+      Job job =
+          new Job(
+              "j",
+              s.spec(),
+              s.zone().getId(),
+              null,
+              "skip",
+              20,
+              List.of("true"),
+              "me@host",
+              "2026-01-01T00:00:00Z");
+      assertEquals(
+          job,
+          Table.parseJob("j", Json.write(job))
+              .orElseThrow(() -> new AssertionError("stored job reads back: " + Gen.replay(spec))));
     }
     assertTrue(ok > 300, "both sides exercised: " + ok + " accepted");
   }
@@ -152,22 +192,62 @@ class HostileInputTest {
         continue;
       }
       assertEquals(s.zone(), ZoneId.of(s.zone().getId()), Gen.replay(tz));
-      assertFalse(tz.contains("/") && !known.contains(tz), "a region id is one the JDK knows: " + Gen.replay(tz));
+      assertFalse(
+          tz.contains("/") && !known.contains(tz),
+          "a region id is one the JDK knows: " + Gen.replay(tz));
     }
   }
 
-  /** Values someone else put under conch's keys: a daemon, ls or --who skips or shows them, never throws. */
+  /**
+   * Values someone else put under conch's keys: a daemon, ls or --who skips or shows them, never
+   * throws.
+   */
   @Test
   void valuesReadBackFromEtcdNeverThrow() {
     Gen g = new Gen("values");
-    String good = Json.write(new Job("j", "@hourly", "UTC", "5m", "skip", 20, List.of("true"), "me@host", "2026-01-01T00:00:00Z"));
-    String run = Json.write(new Run("2026-01-01T00:00:00Z", "running", "h", 1L, "abc", "2026-01-01T00:00:00Z", null, null, null));
+    String good =
+        Json.write(
+            new Job(
+                "j",
+                "@hourly",
+                "UTC",
+                "5m",
+                "skip",
+                20,
+                List.of("true"),
+                "me@host",
+                "2026-01-01T00:00:00Z"));
+    String run =
+        Json.write(
+            new Run(
+                "2026-01-01T00:00:00Z",
+                "running",
+                "h",
+                1L,
+                "abc",
+                "2026-01-01T00:00:00Z",
+                null,
+                null,
+                null));
     String holder = Holder.self(List.of("true"), 10, 0xabc).toJson();
-    List<String> values = new ArrayList<>(List.of("", "null", "[]", "{}", "\"x\"", "1", "[".repeat(5000) + "]".repeat(5000),
-        "{\"a\":".repeat(3000) + "1" + "}".repeat(3000), "{\"job\":\"j\",\"cmd\":[null],\"schedule\":\"@hourly\",\"tz\":\"UTC\",\"keep\":1}",
-        good.replace("\"keep\":20", "\"keep\":-1"), good.replace("\"j\"", "\"../k\""), good.replace("\"5m\"", "\"forever\""),
-        good.replace("\"skip\"", "\"sometimes\""), run.replace("2026-01-01T00:00:00Z\",\"ended", "yesterday\",\"ended"),
-        "x".repeat(1 << 20)));
+    List<String> values =
+        new ArrayList<>(
+            List.of(
+                "",
+                "null",
+                "[]",
+                "{}",
+                "\"x\"",
+                "1",
+                "[".repeat(5000) + "]".repeat(5000),
+                "{\"a\":".repeat(3000) + "1" + "}".repeat(3000),
+                "{\"job\":\"j\",\"cmd\":[null],\"schedule\":\"@hourly\",\"tz\":\"UTC\",\"keep\":1}",
+                good.replace("\"keep\":20", "\"keep\":-1"),
+                good.replace("\"j\"", "\"../k\""),
+                good.replace("\"5m\"", "\"forever\""),
+                good.replace("\"skip\"", "\"sometimes\""),
+                run.replace("2026-01-01T00:00:00Z\",\"ended", "yesterday\",\"ended"),
+                "x".repeat(1 << 20)));
     for (int i = 0; i < 2000; i++) values.add(g.mutate(g.mutate(g.pick(good, run, holder))));
     int jobs = 0;
     for (String v : values) {
@@ -179,12 +259,16 @@ class HostileInputTest {
           j.get().parsedSchedule().next(Instant.now());
         }
         Holder.parse(v, 7).describe();
-        Json.read(v, Run.class).ifPresent(r -> r.shownState(Set.of("abc"), Duration.ofMinutes(5), Instant.now()));
+        Json.read(v, Run.class)
+            .ifPresent(r -> r.shownState(Set.of("abc"), Duration.ofMinutes(5), Instant.now()));
       } catch (RuntimeException | StackOverflowError e) {
         fail("reading " + Gen.replay(v) + " threw " + e, e);
       }
     }
     assertTrue(jobs > 0, "mutations that are still jobs are read");
-    assertEquals(Job.DEFAULT_KEEP, Table.parseJob("j", good.replace("\"keep\":20,", "")).orElseThrow().keep(), "no keep: the default history");
+    assertEquals(
+        Job.DEFAULT_KEEP,
+        Table.parseJob("j", good.replace("\"keep\":20,", "")).orElseThrow().keep(),
+        "no keep: the default history");
   }
 }

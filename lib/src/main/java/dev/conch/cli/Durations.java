@@ -4,7 +4,10 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Durations as ops write them: {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h}, or sums like {@code 1m30s}. */
+/**
+ * Durations as ops write them: {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h}, or sums like
+ * {@code 1m30s}.
+ */
 public final class Durations {
   private static final Pattern PART = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
   private static final Pattern WHOLE = Pattern.compile("(?:\\d{1,9}(?:ms|s|m|h))+");
@@ -16,25 +19,33 @@ public final class Durations {
   public static Duration parse(String text) {
     // the length bound keeps every sum far from overflowing a long of milliseconds
     if (text == null || text.length() > 64 || !WHOLE.matcher(text).matches()) {
-      throw Exit.usage("invalid duration " + Exit.quote(text) + ": write it like 250ms, 5s, 2m or 1h");
+      throw Exit.usage(
+          "invalid duration " + Exit.quote(text) + ": write it like 250ms, 5s, 2m or 1h");
     }
     Duration total = Duration.ZERO;
     Matcher m = PART.matcher(text);
     while (m.find()) {
       long n = Long.parseLong(m.group(1));
-      total = total.plus(switch (m.group(2)) {
-        case "ms" -> Duration.ofMillis(n);
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        default -> Duration.ofHours(n);
-      });
+      total =
+          total.plus(
+              switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                default -> Duration.ofHours(n);
+              });
     }
-    // longer could not be written back in parts of 9 digits (a stored job's timeout must parse again)
-    if (total.compareTo(LONGEST) > 0) throw Exit.usage("invalid duration " + Exit.quote(text) + ": longer than " + MAX_PART + "h");
+    // longer could not be written back in parts of 9 digits (a stored job's timeout must parse
+    // again)
+    if (total.compareTo(LONGEST) > 0)
+      throw Exit.usage("invalid duration " + Exit.quote(text) + ": longer than " + MAX_PART + "h");
     return total;
   }
 
-  /** The shortest faithful spelling, for messages and stored values: {@code parse(format(d))} is {@code d}. */
+  /**
+   * The shortest faithful spelling, for messages and stored values: {@code parse(format(d))} is
+   * {@code d}.
+   */
   public static String format(Duration d) {
     long ms = d.toMillis();
     if (ms % 3_600_000 == 0 && ms > 0) return ms / 3_600_000 + "h";

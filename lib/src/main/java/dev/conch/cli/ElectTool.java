@@ -13,19 +13,41 @@ import java.util.List;
 public final class ElectTool {
   private ElectTool() {}
 
-  public static int run(ConnectionOptions conn, HoldOptions opts, LogOptions logs, String office, List<String> cmd, boolean restart,
-      Duration backoffMax, Duration stableAfter) {
+  public static int run(
+      ConnectionOptions conn,
+      HoldOptions opts,
+      LogOptions logs,
+      String office,
+      List<String> cmd,
+      boolean restart,
+      Duration backoffMax,
+      Duration stableAfter) {
     Log log = logs.log("elect", office);
-    return Tool.guarded(log, () -> {
-      String dir = conn.keys().office(office);
-      opts.checkQuery();
-      Connection c = conn.connection();
-      if (opts.who) return Tool.query(c, r -> Tool.printHolders(Election.leader(r, dir).stream().toList(), opts.json, 0));
-      Hold hold = new Hold("elect", office, Tool.command(cmd), opts.ttlSeconds(), opts.killAfter, opts.nonblock,
-          opts.timeout, restart, backoffMax, stableAfter, c.dialTimeout());
-      try (Client client = Etcd.connect(c)) {
-        return new Wrapper(client, hold, log, s -> new Election(client, dir, s)).run();
-      }
-    });
+    return Tool.guarded(
+        log,
+        () -> {
+          String dir = conn.keys().office(office);
+          opts.checkQuery();
+          Connection c = conn.connection();
+          if (opts.who)
+            return Tool.query(
+                c, r -> Tool.printHolders(Election.leader(r, dir).stream().toList(), opts.json, 0));
+          Hold hold =
+              new Hold(
+                  "elect",
+                  office,
+                  Tool.command(cmd),
+                  opts.ttlSeconds(),
+                  opts.killAfter,
+                  opts.nonblock,
+                  opts.timeout,
+                  restart,
+                  backoffMax,
+                  stableAfter,
+                  c.dialTimeout());
+          try (Client client = Etcd.connect(c)) {
+            return new Wrapper(client, hold, log, s -> new Election(client, dir, s)).run();
+          }
+        });
   }
 }

@@ -16,11 +16,11 @@ import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * The parts of every help page that the scripts do not write themselves: the exit codes of contract
- * section 5 as they apply to the command, the environment it reads (found from the options whose default
- * is {@code ${env:NAME…}}, so an option added later is listed without touching this class), the
- * environment CMD gets, every default value, and {@code --version}. {@link Cli} applies it to the whole
- * command tree of whichever script runs, so {@code elect.java --help} alone says as much as
- * {@code conch elect --help}. The scripts keep their description and one {@code Example:} each.
+ * section 5 as they apply to the command, the environment it reads (found from the options whose
+ * default is {@code ${env:NAME…}}, so an option added later is listed without touching this class),
+ * the environment CMD gets, every default value, and {@code --version}. {@link Cli} applies it to
+ * the whole command tree of whichever script runs, so {@code elect.java --help} alone says as much
+ * as {@code conch elect --help}. The scripts keep their description and one {@code Example:} each.
  */
 public final class Help {
   /** The help section this class adds, between the options (or subcommands) and the exit codes. */
@@ -28,56 +28,130 @@ public final class Help {
 
   private static final Pattern ENV_DEFAULT = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)");
 
-  // contract section 5, each meaning written once; the per-command tables below pick and refine them
-  private static final String[] CHILD = {"CMD's", "CMD ran and ended by itself: its status (128+N: signal N)"};
-  private static final String[] USAGE = {"64", "usage error: bad option, name, duration or schedule; nothing was written"};
+  // contract section 5, each meaning written once; the per-command tables below pick and refine
+  // them
+  private static final String[] CHILD = {
+    "CMD's", "CMD ran and ended by itself: its status (128+N: signal N)"
+  };
+  private static final String[] USAGE = {
+    "64", "usage error: bad option, name, duration or schedule; nothing was written"
+  };
   private static final String[] UNAVAILABLE = {"69", "etcd unreachable within --dial-timeout"};
-  private static final String[] LEASE_LOST = {"70", "the lease was lost while holding; CMD was terminated"};
-  private static final String[] CANNOT_LISTEN = {"71", "conchd --metrics: cannot listen there (port taken, not this host's address)"};
-  private static final String[] NOT_ACQUIRED = {"75", "not acquired: --nonblock found no free slot, or --timeout passed"};
+  private static final String[] LEASE_LOST = {
+    "70", "the lease was lost while holding; CMD was terminated"
+  };
+  private static final String[] CANNOT_LISTEN = {
+    "71", "conchd --metrics: cannot listen there (port taken, not this host's address)"
+  };
+  private static final String[] NOT_ACQUIRED = {
+    "75", "not acquired: --nonblock found no free slot, or --timeout passed"
+  };
   private static final String[] REFUSED = {"77", "etcd refused: authentication or permission"};
-  private static final String[] SIGNALLED = {"129,130,143", "SIGHUP, SIGINT, SIGTERM while waiting: withdrew, CMD never ran"};
+  private static final String[] SIGNALLED = {
+    "129,130,143", "SIGHUP, SIGINT, SIGTERM while waiting: withdrew, CMD never ran"
+  };
 
   /** Exit codes by command name; a command not named here shows the whole table of section 5. */
-  private static final Map<String, String[][]> CODES = Map.of(
-      "conch", new String[][] {CHILD, {"0", "a query or admin command succeeded"},
-          {"1", "a query found nothing: --who on a vacant office, an unknown job"}, USAGE, UNAVAILABLE, LEASE_LOST, CANNOT_LISTEN,
-          NOT_ACQUIRED, REFUSED,
-          SIGNALLED},
-      "elect", new String[][] {CHILD, {"0", "--who: printed the leader"}, {"1", "--who: nobody leads (nothing on stdout)"}, USAGE,
-          UNAVAILABLE, LEASE_LOST, NOT_ACQUIRED, REFUSED, SIGNALLED},
-      "sema", new String[][] {CHILD, {"0", "--who: printed the holders"}, {"1", "--who: nobody holds (nothing on stdout)"}, USAGE,
-          UNAVAILABLE, LEASE_LOST, NOT_ACQUIRED, REFUSED, SIGNALLED},
-      "cron", new String[][] {{"0", "done; conchd: stopped by a signal, its running jobs ended"}, {"1", "ls, rm: no such JOB"}, USAGE,
-          UNAVAILABLE, REFUSED},
-      "add", new String[][] {{"0", "JOB added, or replaced"}, USAGE, UNAVAILABLE, REFUSED},
-      "ls", new String[][] {{"0", "printed"}, {"1", "no such JOB"}, USAGE, UNAVAILABLE, REFUSED},
-      "rm", new String[][] {{"0", "JOB removed"}, {"1", "no such JOB"}, USAGE, UNAVAILABLE, REFUSED},
-      "daemon", new String[][] {{"0", "stopped by SIGTERM, SIGINT or SIGHUP: claims stopped, running jobs ended, lease released"},
-          USAGE, {"69", "etcd unreachable at start within --dial-timeout (later outages: it registers again)"}, CANNOT_LISTEN, REFUSED},
-      "completion", new String[][] {{"0", "printed the script"}, {"64", "no such shell: only bash"}});
+  private static final Map<String, String[][]> CODES =
+      Map.of(
+          "conch",
+              new String[][] {
+                CHILD,
+                {"0", "a query or admin command succeeded"},
+                {"1", "a query found nothing: --who on a vacant office, an unknown job"},
+                USAGE,
+                UNAVAILABLE,
+                LEASE_LOST,
+                CANNOT_LISTEN,
+                NOT_ACQUIRED,
+                REFUSED,
+                SIGNALLED
+              },
+          "elect",
+              new String[][] {
+                CHILD,
+                {"0", "--who: printed the leader"},
+                {"1", "--who: nobody leads (nothing on stdout)"},
+                USAGE,
+                UNAVAILABLE,
+                LEASE_LOST,
+                NOT_ACQUIRED,
+                REFUSED,
+                SIGNALLED
+              },
+          "sema",
+              new String[][] {
+                CHILD,
+                {"0", "--who: printed the holders"},
+                {"1", "--who: nobody holds (nothing on stdout)"},
+                USAGE,
+                UNAVAILABLE,
+                LEASE_LOST,
+                NOT_ACQUIRED,
+                REFUSED,
+                SIGNALLED
+              },
+          "cron",
+              new String[][] {
+                {"0", "done; conchd: stopped by a signal, its running jobs ended"},
+                {"1", "ls, rm: no such JOB"},
+                USAGE,
+                UNAVAILABLE,
+                REFUSED
+              },
+          "add", new String[][] {{"0", "JOB added, or replaced"}, USAGE, UNAVAILABLE, REFUSED},
+          "ls",
+              new String[][] {{"0", "printed"}, {"1", "no such JOB"}, USAGE, UNAVAILABLE, REFUSED},
+          "rm",
+              new String[][] {
+                {"0", "JOB removed"}, {"1", "no such JOB"}, USAGE, UNAVAILABLE, REFUSED
+              },
+          "daemon",
+              new String[][] {
+                {
+                  "0",
+                  "stopped by SIGTERM, SIGINT or SIGHUP: claims stopped, running jobs ended, lease released"
+                },
+                USAGE,
+                {
+                  "69",
+                  "etcd unreachable at start within --dial-timeout (later outages: it registers again)"
+                },
+                CANNOT_LISTEN,
+                REFUSED
+              },
+          "completion",
+              new String[][] {{"0", "printed the script"}, {"64", "no such shell: only bash"}});
 
   /** What CMD finds in its environment, by command name: a heading, then variable and meaning. */
-  private static final Map<String, String[][]> CMD_ENV = Map.of(
-      "elect", holding("elect", "the office"),
-      "sema", holding("sema", "the semaphore"),
-      "add", running(),
-      "daemon", running());
+  private static final Map<String, String[][]> CMD_ENV =
+      Map.of(
+          "elect", holding("elect", "the office"),
+          "sema", holding("sema", "the semaphore"),
+          "add", running(),
+          "daemon", running());
 
   private Help() {}
 
   private static String[][] holding(String tool, String name) {
-    return new String[][] {{"CMD runs in its own process group, with conch's stdin, stdout and stderr, and:"},
-        {"CONCH_TOOL", tool}, {"CONCH_NAME", name},
-        {"CONCH_REV", "fencing token: our key's create revision (grows per holder)"},
-        {"CONCH_LEASE", "our lease, hex"}};
+    return new String[][] {
+      {"CMD runs in its own process group, with conch's stdin, stdout and stderr, and:"},
+      {"CONCH_TOOL", tool},
+      {"CONCH_NAME", name},
+      {"CONCH_REV", "fencing token: our key's create revision (grows per holder)"},
+      {"CONCH_LEASE", "our lease, hex"}
+    };
   }
 
   private static String[][] running() {
-    return new String[][] {{"A run's CMD runs in its own process group, on the daemon that claimed the tick:"},
-        {"CONCH_TOOL", "cron"}, {"CONCH_JOB", "the job (also CONCH_NAME)"},
-        {"CONCH_TICK", "the scheduled time, ISO-8601"}, {"CONCH_REV", "fencing token: the claim's create revision"},
-        {"CONCH_LEASE", "the daemon's lease, hex"}};
+    return new String[][] {
+      {"A run's CMD runs in its own process group, on the daemon that claimed the tick:"},
+      {"CONCH_TOOL", "cron"},
+      {"CONCH_JOB", "the job (also CONCH_NAME)"},
+      {"CONCH_TICK", "the scheduled time, ISO-8601"},
+      {"CONCH_REV", "fencing token: the claim's create revision"},
+      {"CONCH_LEASE", "the daemon's lease, hex"}
+    };
   }
 
   /** Applies conch's help to {@code root} and every subcommand below it. */
@@ -93,15 +167,22 @@ public final class Help {
     String[][] codes = CODES.getOrDefault(spec.name(), CODES.get("conch"));
     Map<String, String> list = new LinkedHashMap<>();
     for (String[] c : codes) list.put(c[0], c[1]);
-    spec.usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(list).sortOptions(false); // as declared
+    spec.usageMessage()
+        .exitCodeListHeading("%nExit codes:%n")
+        .exitCodeList(list)
+        .sortOptions(false); // as declared
     if (spec.positionalParameters().stream().anyMatch(p -> p.paramLabel().equals("CMD"))) {
-      spec.usageMessage().showEndOfOptionsDelimiterInUsageHelp(true); // "[--] NAME [CMD...]": CMD's options stay CMD's
+      spec.usageMessage()
+          .showEndOfOptionsDelimiterInUsageHelp(
+              true); // "[--] NAME [CMD...]": CMD's options stay CMD's
     }
     cl.setHelpFactory(DefaultsShown::new);
     cl.getHelpSectionMap().put(SECTION_ENVIRONMENT, help -> environment(help.commandSpec()));
     List<String> keys = new ArrayList<>(cl.getHelpSectionKeys());
     if (!keys.contains(SECTION_ENVIRONMENT)) {
-      keys.add(keys.indexOf(CommandLine.Model.UsageMessageSpec.SECTION_KEY_EXIT_CODE_LIST_HEADING), SECTION_ENVIRONMENT);
+      keys.add(
+          keys.indexOf(CommandLine.Model.UsageMessageSpec.SECTION_KEY_EXIT_CODE_LIST_HEADING),
+          SECTION_ENVIRONMENT);
       cl.setHelpSectionKeys(keys);
     }
     for (CommandLine sub : cl.getSubcommands().values()) decorate(sub, done);
@@ -122,14 +203,16 @@ public final class Help {
     String[][] cmdEnv = CMD_ENV.get(spec.name());
     if (cmdEnv != null) {
       b.append(String.format("%n%s%n", cmdEnv[0][0]));
-      for (String[] e : List.of(cmdEnv).subList(1, cmdEnv.length)) b.append(String.format("  %-16s %s%n", e[0], e[1]));
+      for (String[] e : List.of(cmdEnv).subList(1, cmdEnv.length))
+        b.append(String.format("  %-16s %s%n", e[0], e[1]));
     }
     return b.toString();
   }
 
   private static void collect(CommandSpec spec, Map<String, String> vars) {
     boolean interpolate = spec.interpolateVariables();
-    spec.interpolateVariables(false); // the raw default, "${env:CONCH_PREFIX:-/conch}", names the variable
+    spec.interpolateVariables(
+        false); // the raw default, "${env:CONCH_PREFIX:-/conch}", names the variable
     try {
       for (OptionSpec o : spec.options()) {
         String raw = o.defaultValue();
@@ -141,7 +224,8 @@ public final class Help {
       spec.interpolateVariables(interpolate);
     }
     for (Object mixin : spec.mixins().values().stream().map(CommandSpec::userObject).toList()) {
-      if (mixin instanceof ConnectionOptions) vars.put(ConnectionOptions.PASSWORD_ENV, "the etcd password for --user; CMD never sees it");
+      if (mixin instanceof ConnectionOptions)
+        vars.put(ConnectionOptions.PASSWORD_ENV, "the etcd password for --user; CMD never sees it");
     }
     for (CommandLine sub : spec.subcommands().values()) {
       if (sub.getCommandSpec() != spec) collect(sub.getCommandSpec(), vars);
@@ -149,8 +233,8 @@ public final class Help {
   }
 
   /**
-   * Shows each option's default value: an option whose description does not mention its default gets a
-   * {@code (default X)} line, so an option added later cannot hide its default.
+   * Shows each option's default value: an option whose description does not mention its default
+   * gets a {@code (default X)} line, so an option added later cannot hide its default.
    */
   static final class DefaultsShown extends CommandLine.Help {
     DefaultsShown(CommandSpec spec, ColorScheme scheme) {
@@ -163,13 +247,23 @@ public final class Help {
       return (option, labels, scheme) -> {
         Ansi.Text[][] rows = plain.render(option, labels, scheme);
         String value = option.defaultValue();
-        if (value == null || option.usageHelp() || option.versionHelp() || isFlag(option)
+        if (value == null
+            || option.usageHelp()
+            || option.versionHelp()
+            || isFlag(option)
             || String.join(" ", option.description()).contains("default")) {
           return rows;
         }
         Ansi.Text[][] more = Arrays.copyOf(rows, rows.length + 1);
         Ansi.Text empty = scheme.ansi().new Text("", scheme);
-        more[rows.length] = new Ansi.Text[] {empty, empty, empty, empty, scheme.ansi().new Text("  (default " + value + ")", scheme)};
+        more[rows.length] =
+            new Ansi.Text[] {
+              empty,
+              empty,
+              empty,
+              empty,
+              scheme.ansi().new Text("  (default " + value + ")", scheme)
+            };
         return more;
       };
     }

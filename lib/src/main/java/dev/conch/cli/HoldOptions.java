@@ -5,30 +5,47 @@ import picocli.CommandLine.Option;
 
 /** Options shared by the tools that hold a lease while a command runs (elect, sema). */
 public final class HoldOptions {
-  @Option(names = "--ttl", paramLabel = "D", defaultValue = "10s", converter = Durations.Converter.class,
+  @Option(
+      names = "--ttl",
+      paramLabel = "D",
+      defaultValue = "10s",
+      converter = Durations.Converter.class,
       description = "lease TTL, whole seconds (default ${DEFAULT-VALUE})")
   public Duration ttl;
 
-  @Option(names = "--kill-after", paramLabel = "D", defaultValue = "5s", converter = Durations.Converter.class,
+  @Option(
+      names = "--kill-after",
+      paramLabel = "D",
+      defaultValue = "5s",
+      converter = Durations.Converter.class,
       description = "SIGKILL the command's group D after SIGTERM (default ${DEFAULT-VALUE})")
   public Duration killAfter;
 
   @Option(names = "--nonblock", description = "do not wait: exit 75 if not acquired at once")
   public boolean nonblock;
 
-  @Option(names = "--timeout", paramLabel = "D", converter = Durations.Converter.class,
+  @Option(
+      names = "--timeout",
+      paramLabel = "D",
+      converter = Durations.Converter.class,
       description = "give up waiting after D: withdraw and exit 75")
   public Duration timeout;
 
   @Option(names = "--who", description = "print the holder(s) and exit: 0, or 1 when nobody holds")
   public boolean who;
 
-  @Option(names = "--json", description = "with --who: JSON, one object per line (stable schema: README, JSON output)")
+  @Option(
+      names = "--json",
+      description = "with --who: JSON, one object per line (stable schema: README, JSON output)")
   public boolean json;
 
-  /** --json is an output format of --who: alone it would be silently ignored, so it is a usage error. */
+  /**
+   * --json is an output format of --who: alone it would be silently ignored, so it is a usage
+   * error.
+   */
   public void checkQuery() {
-    if (json && !who) throw Exit.usage("--json goes with --who: add --who to query, or drop --json to run CMD");
+    if (json && !who)
+      throw Exit.usage("--json goes with --who: add --who to query, or drop --json to run CMD");
   }
 
   /** The TTL in whole seconds, rounded up: etcd leases count seconds. */

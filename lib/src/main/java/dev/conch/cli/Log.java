@@ -11,18 +11,22 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * conch's events on stderr, one line each: what happened (the event), to which office, semaphore, job or
- * daemon (tool and name), when, on which host and process, and the fields that tell it apart (rev,
- * lease, exit, signal, tick, state). Text for people and grep, or JSON for log shippers; routine events
- * (acquired, released, a tick another daemon won) only with --verbose.
+ * conch's events on stderr, one line each: what happened (the event), to which office, semaphore,
+ * job or daemon (tool and name), when, on which host and process, and the fields that tell it apart
+ * (rev, lease, exit, signal, tick, state). Text for people and grep, or JSON for log shippers;
+ * routine events (acquired, released, a tick another daemon won) only with --verbose.
  */
 public final class Log {
   /** {@code --log-format}: picocli spells the choices as the constants are spelled. */
-  public enum Format { text, json }
+  public enum Format {
+    text,
+    json
+  }
 
   private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
-  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
   private final String tool;
   private final String name;
@@ -48,7 +52,16 @@ public final class Log {
 
   /** An event worth a line by default: a loss, a signal, a failure, and what a daemon runs. */
   public void always(String event, String message, Object... fields) {
-    write(new Event(Instant.now(), tool, name, event, pairs(fields), Holder.hostname(), ProcessHandle.current().pid(), message));
+    write(
+        new Event(
+            Instant.now(),
+            tool,
+            name,
+            event,
+            pairs(fields),
+            Holder.hostname(),
+            ProcessHandle.current().pid(),
+            message));
   }
 
   /** A routine event: a line only with --verbose. */
@@ -57,7 +70,8 @@ public final class Log {
   }
 
   private void write(Event e) {
-    System.err.println(format == Format.json ? e.json() : e.text()); // one println: lines of threads never mix
+    System.err.println(
+        format == Format.json ? e.json() : e.text()); // one println: lines of threads never mix
     System.err.flush();
   }
 
@@ -72,15 +86,30 @@ public final class Log {
   }
 
   /** One event, and its two spellings. {@code message} may be null. */
-  public record Event(Instant time, String tool, String name, String event, Map<String, Object> fields, String host, long pid, String message) {
+  public record Event(
+      Instant time,
+      String tool,
+      String name,
+      String event,
+      Map<String, Object> fields,
+      String host,
+      long pid,
+      String message) {
     /**
-     * {@code TIME conch TOOL NAME: EVENT k=v… host=H pid=P: MESSAGE}; values have no spaces (names, numbers,
-     * hex, ISO times). A name that is not a valid one (it is being rejected) is quoted, so it cannot break
-     * the line.
+     * {@code TIME conch TOOL NAME: EVENT k=v… host=H pid=P: MESSAGE}; values have no spaces (names,
+     * numbers, hex, ISO times). A name that is not a valid one (it is being rejected) is quoted, so
+     * it cannot break the line.
      */
     public String text() {
       String shown = name != null && PLAIN.matcher(name).matches() ? name : Exit.quote(name);
-      StringBuilder b = new StringBuilder(TIME.format(time)).append(" conch ").append(tool).append(' ').append(shown).append(": ").append(event);
+      StringBuilder b =
+          new StringBuilder(TIME.format(time))
+              .append(" conch ")
+              .append(tool)
+              .append(' ')
+              .append(shown)
+              .append(": ")
+              .append(event);
       fields.forEach((k, v) -> b.append(' ').append(k).append('=').append(v));
       b.append(" host=").append(host).append(" pid=").append(pid);
       if (message != null) b.append(": ").append(message);

@@ -18,29 +18,57 @@ import java.util.stream.Collectors;
 public final class SemaTool {
   private SemaTool() {}
 
-  public static int run(ConnectionOptions conn, HoldOptions opts, LogOptions logs, String name, Integer max, List<String> cmd) {
+  public static int run(
+      ConnectionOptions conn,
+      HoldOptions opts,
+      LogOptions logs,
+      String name,
+      Integer max,
+      List<String> cmd) {
     Log log = logs.log("sema", name);
-    return Tool.guarded(log, () -> {
-      String all = conn.keys().semaAll(name);
-      opts.checkQuery();
-      if (max != null && (max < 1 || max > 10_000)) throw Exit.usage("--max must be from 1 to 10000, not " + max);
-      Connection c = conn.connection();
-      if (opts.who) return Tool.query(c, r -> who(log, name, Semaphore.groups(r, all), max, opts.json));
-      if (max == null) throw Exit.usage("--max N is required: at most N commands run at once");
-      Hold hold = new Hold("sema", name, Tool.command(cmd), opts.ttlSeconds(), opts.killAfter, opts.nonblock,
-          opts.timeout, false, Duration.ZERO, Duration.ZERO, c.dialTimeout());
-      String dir = conn.keys().sema(name, max);
-      try (Client client = Etcd.connect(c)) {
-        return new Wrapper(client, hold, log, s -> new Semaphore(client, dir, s, max)).run();
-      }
-    });
+    return Tool.guarded(
+        log,
+        () -> {
+          String all = conn.keys().semaAll(name);
+          opts.checkQuery();
+          if (max != null && (max < 1 || max > 10_000))
+            throw Exit.usage("--max must be from 1 to 10000, not " + max);
+          Connection c = conn.connection();
+          if (opts.who)
+            return Tool.query(c, r -> who(log, name, Semaphore.groups(r, all), max, opts.json));
+          if (max == null) throw Exit.usage("--max N is required: at most N commands run at once");
+          Hold hold =
+              new Hold(
+                  "sema",
+                  name,
+                  Tool.command(cmd),
+                  opts.ttlSeconds(),
+                  opts.killAfter,
+                  opts.nonblock,
+                  opts.timeout,
+                  false,
+                  Duration.ZERO,
+                  Duration.ZERO,
+                  c.dialTimeout());
+          String dir = conn.keys().sema(name, max);
+          try (Client client = Etcd.connect(c)) {
+            return new Wrapper(client, hold, log, s -> new Semaphore(client, dir, s, max)).run();
+          }
+        });
   }
 
-  /** Holders in rank order and the number of waiters, per {@code --max} found; warns when they disagree. */
-  private static int who(Log log, String name, List<Semaphore.Group> groups, Integer max, boolean json) {
+  /**
+   * Holders in rank order and the number of waiters, per {@code --max} found; warns when they
+   * disagree.
+   */
+  private static int who(
+      Log log, String name, List<Semaphore.Group> groups, Integer max, boolean json) {
     if (groups.size() > 1) {
-      log.always("disagree", "contenders disagree on --max (" + groups.stream().map(g -> "" + g.max())
-          .collect(Collectors.joining(", ")) + "): each --max has slots of its own");
+      log.always(
+          "disagree",
+          "contenders disagree on --max ("
+              + groups.stream().map(g -> "" + g.max()).collect(Collectors.joining(", "))
+              + "): each --max has slots of its own");
     }
     boolean any = false;
     for (Semaphore.Group g : groups) {
@@ -55,7 +83,8 @@ public final class SemaTool {
         System.out.println(Json.write(o));
       } else {
         int slot = 0;
-        for (Holder h : g.holders()) System.out.println("slot " + ++slot + "/" + g.max() + ": " + h.describe());
+        for (Holder h : g.holders())
+          System.out.println("slot " + ++slot + "/" + g.max() + ": " + h.describe());
         System.out.println("waiting: " + g.waiters());
       }
     }

@@ -11,7 +11,10 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 
-/** What every tool does alike: report its failure as one event line, print holders, check the command. */
+/**
+ * What every tool does alike: report its failure as one event line, print holders, check the
+ * command.
+ */
 final class Tool {
   private Tool() {}
 
@@ -19,7 +22,11 @@ final class Tool {
     try {
       return body.call();
     } catch (Exit.Failure f) {
-      log.always(f.code == Exit.NOT_ACQUIRED ? "not-acquired" : f.code > 128 ? "signalled" : "error", f.getMessage(), "exit", f.code);
+      log.always(
+          f.code == Exit.NOT_ACQUIRED ? "not-acquired" : f.code > 128 ? "signalled" : "error",
+          f.getMessage(),
+          "exit",
+          f.code);
       return f.code;
     } catch (Exception e) {
       log.always("error", "internal error: " + e, "exit", Exit.LEASE_LOST);
@@ -28,8 +35,8 @@ final class Tool {
   }
 
   /**
-   * Runs a query's reads: through etcd's JSON gateway when it can serve the connection (a query then
-   * starts no gRPC client), else, or when the gateway is absent, through jetcd.
+   * Runs a query's reads: through etcd's JSON gateway when it can serve the connection (a query
+   * then starts no gRPC client), else, or when the gateway is absent, through jetcd.
    */
   static int query(Connection c, Function<Ranges, Integer> body) {
     Optional<Gateway> lean = Gateway.open(c);
@@ -46,7 +53,8 @@ final class Tool {
   }
 
   static List<String> command(List<String> cmd) {
-    if (cmd == null || cmd.isEmpty()) throw Exit.usage("missing command: put it after --, e.g. -- ./job.sh");
+    if (cmd == null || cmd.isEmpty())
+      throw Exit.usage("missing command: put it after --, e.g. -- ./job.sh");
     return cmd;
   }
 

@@ -7,10 +7,11 @@ import java.util.Properties;
 import picocli.CommandLine.IVersionProvider;
 
 /**
- * {@code --version} of every tool: conch's release and the lib actually loaded, by its Maven coordinates
- * (from the jar's own pom.properties, so a stale jar in ~/.m2 shows itself), and the Java running it:
- * {@code conch 0.1.0 (lib dev.conch:conch-lib 0.1.0, Java 17.0.15)}. The scripts ship with the lib they
- * name in {@code //DEPS}, so conch's release is the lib's; "dev" when the lib runs from its classes.
+ * {@code --version} of every tool: conch's release and the lib actually loaded, by its Maven
+ * coordinates (from the jar's own pom.properties, so a stale jar in ~/.m2 shows itself), and the
+ * Java running it: {@code conch 0.1.0 (lib dev.conch:conch-lib 0.1.0, Java 17.0.15)}. The scripts
+ * ship with the lib they name in {@code //DEPS}, so conch's release is the lib's; "dev" when the
+ * lib runs from its classes.
  */
 public final class Versions implements IVersionProvider {
   static final String POM = "/META-INF/maven/dev.conch/conch-lib/pom.properties";
@@ -27,8 +28,18 @@ public final class Versions implements IVersionProvider {
     } catch (IOException e) {
       // shown as "dev" below
     }
-    String lib = pom.getProperty("groupId", "dev.conch") + ":" + pom.getProperty("artifactId", "conch-lib") + " "
-        + pom.getProperty("version", "dev");
-    return "conch " + Version.CONCH + " (lib " + lib + ", Java " + System.getProperty("java.version") + ")";
+    String lib =
+        pom.getProperty("groupId", "dev.conch")
+            + ":"
+            + pom.getProperty("artifactId", "conch-lib")
+            + " "
+            + pom.getProperty("version", "dev");
+    return "conch "
+        + Version.CONCH
+        + " (lib "
+        + lib
+        + ", Java "
+        + System.getProperty("java.version")
+        + ")";
   }
 }

@@ -3,8 +3,8 @@ package dev.conch.coord;
 import java.time.Duration;
 
 /**
- * The restart delay of {@code --restart}: 1 s, 2 s, 4 s ... capped at the maximum, back to 1 s once a
- * child has run for the stable time. Pure: the caller says how long each child ran.
+ * The restart delay of {@code --restart}: 1 s, 2 s, 4 s ... capped at the maximum, back to 1 s once
+ * a child has run for the stable time. Pure: the caller says how long each child ran.
  */
 public final class Backoff {
   private static final Duration FIRST = Duration.ofSeconds(1);

@@ -19,7 +19,10 @@ public final class Election extends Member {
     super(client, dir, session);
   }
 
-  /** The candidate just ahead of us, if any. (etcd's count ignores the create-revision filter: read a key.) */
+  /**
+   * The candidate just ahead of us, if any. (etcd's count ignores the create-revision filter: read
+   * a key.)
+   */
   private CompletableFuture<GetResponse> predecessor() {
     return client.getKVClient().get(Etcd.bytes(dir), ahead(GetOption.SortOrder.DESCEND, 1).build());
   }
@@ -31,14 +34,23 @@ public final class Election extends Member {
 
   @Override
   public CompletableFuture<Long> acquired() {
-    return predecessor().thenCompose(r -> r.getKvs().isEmpty() ? CompletableFuture.completedFuture(r.getHeader().getRevision())
-        // watch from this read's revision so that no deletion slips by between the read and the watch
-        : lookAgainAfter(KeyWaits.deleted(client, r.getKvs().get(0).getKey(), r.getHeader().getRevision() + 1), this::acquired));
+    return predecessor()
+        .thenCompose(
+            r ->
+                r.getKvs().isEmpty()
+                    ? CompletableFuture.completedFuture(r.getHeader().getRevision())
+                    // watch from this read's revision so that no deletion slips by between the read
+                    // and the watch
+                    : lookAgainAfter(
+                        KeyWaits.deleted(
+                            client, r.getKvs().get(0).getKey(), r.getHeader().getRevision() + 1),
+                        this::acquired));
   }
 
   /** The current leader of the office in {@code dir}, if any. */
   public static Optional<Holder> leader(Ranges ranges, String dir) {
-    return ranges.byCreate(dir, 1, "reading the leader of " + dir).stream().findFirst()
+    return ranges.byCreate(dir, 1, "reading the leader of " + dir).stream()
+        .findFirst()
         .map(kv -> Holder.parse(kv.value(), kv.createRevision()));
   }
 }

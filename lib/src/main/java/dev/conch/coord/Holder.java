@@ -1,8 +1,8 @@
 package dev.conch.coord;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import dev.conch.cli.Exit;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.conch.cli.Exit;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Instant;
@@ -10,21 +10,36 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 
 /**
- * Who holds (or waits for) a key: the value of every candidate and contender key. {@code rev} is not
- * stored; it is the key's create revision, filled in when read back.
+ * Who holds (or waits for) a key: the value of every candidate and contender key. {@code rev} is
+ * not stored; it is the key's create revision, filled in when read back.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Holder(
-    String host, long pid, String user, List<String> cmd, String started, long ttl, String lease, String version,
+    String host,
+    long pid,
+    String user,
+    List<String> cmd,
+    String started,
+    long ttl,
+    String lease,
+    String version,
     Long rev) {
 
   static final String UNREADABLE = "unreadable holder value";
 
   /** This process, about to run {@code cmd} under {@code lease}. */
   public static Holder self(List<String> cmd, long ttlSeconds, long lease) {
-    return new Holder(hostname(), ProcessHandle.current().pid(), System.getProperty("user.name"), List.copyOf(cmd),
-        Instant.now().truncatedTo(ChronoUnit.MILLIS).toString(), ttlSeconds, Keys.leaseHex(lease), Version.CONCH, null);
+    return new Holder(
+        hostname(),
+        ProcessHandle.current().pid(),
+        System.getProperty("user.name"),
+        List.copyOf(cmd),
+        Instant.now().truncatedTo(ChronoUnit.MILLIS).toString(),
+        ttlSeconds,
+        Keys.leaseHex(lease),
+        Version.CONCH,
+        null);
   }
 
   public Holder withRev(long createRevision) {
@@ -35,18 +50,31 @@ public record Holder(
     return Json.write(this);
   }
 
-  /** Reads a value someone wrote; anything unreadable becomes a holder that says so rather than a crash. */
+  /**
+   * Reads a value someone wrote; anything unreadable becomes a holder that says so rather than a
+   * crash.
+   */
   public static Holder parse(String json, long createRevision) {
-    return Json.read(json, Holder.class).map(h -> h.withRev(createRevision))
+    return Json.read(json, Holder.class)
+        .map(h -> h.withRev(createRevision))
         .orElse(new Holder("?", 0, "?", List.of(), "?", 0, "?", UNREADABLE, createRevision));
   }
 
   /** One line for people: who, where, since when, what. */
   public String describe() {
-    if (UNREADABLE.equals(version)) return "rev " + rev + ": " + UNREADABLE + " (not written by conch)";
-    // every field may have been written by anyone with write access: printed without control characters
-    return Exit.printable(String.format("%s pid %d (%s) rev %d since %s: %s", host, pid, user, rev == null ? 0 : rev, started,
-        String.join(" ", cmd == null ? List.of() : cmd)));
+    if (UNREADABLE.equals(version))
+      return "rev " + rev + ": " + UNREADABLE + " (not written by conch)";
+    // every field may have been written by anyone with write access: printed without control
+    // characters
+    return Exit.printable(
+        String.format(
+            "%s pid %d (%s) rev %d since %s: %s",
+            host,
+            pid,
+            user,
+            rev == null ? 0 : rev,
+            started,
+            String.join(" ", cmd == null ? List.of() : cmd)));
   }
 
   public static String hostname() {

@@ -7,7 +7,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
-/** The one JSON mapper: values conch writes, and values anyone else may have written (read defensively). */
+/**
+ * The one JSON mapper: values conch writes, and values anyone else may have written (read
+ * defensively).
+ */
 public final class Json {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -26,7 +29,10 @@ public final class Json {
     return MAPPER.convertValue(value, new TypeReference<LinkedHashMap<String, Object>>() {});
   }
 
-  /** Empty when the text is not a readable {@code type}: reported and skipped by callers, never a crash. */
+  /**
+   * Empty when the text is not a readable {@code type}: reported and skipped by callers, never a
+   * crash.
+   */
   public static <T> Optional<T> read(String text, Class<T> type) {
     try {
       return Optional.ofNullable(MAPPER.readValue(text, type));

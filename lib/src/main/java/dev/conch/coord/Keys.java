@@ -19,16 +19,27 @@ public final class Keys {
 
   /** A key space under {@code prefix}, e.g. {@code /conch}; a trailing slash is ignored. */
   public static Keys under(String prefix) {
-    String p = prefix.endsWith("/") && prefix.length() > 1 ? prefix.substring(0, prefix.length() - 1) : prefix;
+    String p =
+        prefix.endsWith("/") && prefix.length() > 1
+            ? prefix.substring(0, prefix.length() - 1)
+            : prefix;
     if (!PREFIX.matcher(p).matches()) {
-      throw Exit.usage("invalid prefix " + Exit.quote(prefix) + ": use a path like /conch (letters, digits, . _ - between slashes)");
+      throw Exit.usage(
+          "invalid prefix "
+              + Exit.quote(prefix)
+              + ": use a path like /conch (letters, digits, . _ - between slashes)");
     }
     return new Keys(p + "/v1/");
   }
 
   public static String name(String kind, String name) {
     if (name == null || !NAME.matcher(name).matches()) {
-      throw Exit.usage("invalid " + kind + " name " + Exit.quote(name) + ": use 1-128 of A-Z a-z 0-9 . _ - starting with a letter or digit");
+      throw Exit.usage(
+          "invalid "
+              + kind
+              + " name "
+              + Exit.quote(name)
+              + ": use 1-128 of A-Z a-z 0-9 . _ - starting with a letter or digit");
     }
     return name;
   }

@@ -12,12 +12,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Our own key in a directory of contenders, on the session's lease. Order among the keys is by create
- * revision; ours is the fencing token. Subclasses decide when our turn has come.
+ * Our own key in a directory of contenders, on the session's lease. Order among the keys is by
+ * create revision; ours is the fencing token. Subclasses decide when our turn has come.
  */
 abstract class Member implements Slot {
-  /** Leaving is best effort and bounded: an unreachable etcd must not hold up a stop (systemd's TimeoutStopSec). */
+  /**
+   * Leaving is best effort and bounded: an unreachable etcd must not hold up a stop (systemd's
+   * TimeoutStopSec).
+   */
   private static final long LEAVE_SECONDS = 2;
+
   protected final Client client;
   protected final String dir;
   protected final Session session;
@@ -43,28 +47,42 @@ abstract class Member implements Slot {
   }
 
   /**
-   * Rewrites our value under the same key (create revision unchanged) to wake whoever watches it. Not
-   * waited for: if it fails, our key is gone with the lease, and the session reports that loss.
+   * Rewrites our value under the same key (create revision unchanged) to wake whoever watches it.
+   * Not waited for: if it fails, our key is gone with the lease, and the session reports that loss.
    */
   protected synchronized void touch() {
     if (!left) touching = put();
   }
 
   private CompletableFuture<io.etcd.jetcd.kv.PutResponse> put() {
-    return client.getKVClient().put(key, value, PutOption.builder().withLeaseId(session.lease()).build());
+    return client
+        .getKVClient()
+        .put(key, value, PutOption.builder().withLeaseId(session.lease()).build());
   }
 
   /** Keys created before ours, sorted by create revision. */
   protected GetOption.Builder ahead(GetOption.SortOrder order, long limit) {
-    return GetOption.builder().isPrefix(true).withMaxCreateRevision(rev - 1).withKeysOnly(true)
-        .withSortField(GetOption.SortTarget.CREATE).withSortOrder(order).withLimit(limit);
+    return GetOption.builder()
+        .isPrefix(true)
+        .withMaxCreateRevision(rev - 1)
+        .withKeysOnly(true)
+        .withSortField(GetOption.SortTarget.CREATE)
+        .withSortOrder(order)
+        .withLimit(limit);
   }
 
-  /** Waits for {@code wake}, then looks again: an event never means "your turn", only "look again". */
-  protected CompletableFuture<Long> lookAgainAfter(CompletableFuture<Void> wake, Supplier<CompletableFuture<Long>> look) {
+  /**
+   * Waits for {@code wake}, then looks again: an event never means "your turn", only "look again".
+   */
+  protected CompletableFuture<Long> lookAgainAfter(
+      CompletableFuture<Void> wake, Supplier<CompletableFuture<Long>> look) {
     waiting = wake;
     return wake.handle((v, e) -> null)
-        .thenCompose(x -> hasLeft() ? CompletableFuture.<Long>failedFuture(new CancellationException("left")) : look.get());
+        .thenCompose(
+            x ->
+                hasLeft()
+                    ? CompletableFuture.<Long>failedFuture(new CancellationException("left"))
+                    : look.get());
   }
 
   private synchronized boolean hasLeft() {
@@ -93,7 +111,10 @@ abstract class Member implements Slot {
     }
     waiting.cancel(false);
     try {
-      lastTouch.handle((v, e) -> null).orTimeout(LEAVE_SECONDS, TimeUnit.SECONDS).join(); // a rewrite in flight must not land after the delete
+      lastTouch
+          .handle((v, e) -> null)
+          .orTimeout(LEAVE_SECONDS, TimeUnit.SECONDS)
+          .join(); // a rewrite in flight must not land after the delete
       client.getKVClient().delete(key).orTimeout(LEAVE_SECONDS, TimeUnit.SECONDS).join();
     } catch (RuntimeException e) {
       // the lease revoke that follows, or its expiry, removes the key too

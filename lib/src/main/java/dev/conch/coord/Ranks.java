@@ -1,6 +1,9 @@
 package dev.conch.coord;
 
-/** The semaphore's ranking rule, pure: what a contender does given one read of the queue ahead of it. */
+/**
+ * The semaphore's ranking rule, pure: what a contender does given one read of the queue ahead of
+ * it.
+ */
 final class Ranks {
   enum Wait {
     /** Fewer than max keys ahead: we hold a slot. */
@@ -15,7 +18,8 @@ final class Ranks {
 
   /**
    * @param firstAhead how many keys ahead of ours a read limited to {@code max} returned
-   * @param lastOfThemIsPredecessor whether the last of those is the key just ahead of ours (rank == max)
+   * @param lastOfThemIsPredecessor whether the last of those is the key just ahead of ours (rank ==
+   *     max)
    */
   static Wait decide(int firstAhead, int max, boolean lastOfThemIsPredecessor) {
     if (firstAhead < max) return Wait.HOLD;

@@ -5,7 +5,10 @@ import java.util.concurrent.CompletableFuture;
 
 /** A place that a session queues for and then holds: an office, or one of a semaphore's slots. */
 public interface Slot {
-  /** Queues up with our own key on the session's lease; returns its create revision, the fencing token. */
+  /**
+   * Queues up with our own key on the session's lease; returns its create revision, the fencing
+   * token.
+   */
   long join(Holder me);
 
   /** One read: do we hold it now? (for {@code --nonblock}) */

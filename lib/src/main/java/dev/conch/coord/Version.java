@@ -3,7 +3,9 @@ package dev.conch.coord;
 /** conch's version, from the lib jar's manifest (set by the build); "dev" when run from classes. */
 public final class Version {
   public static final String CONCH =
-      Version.class.getPackage().getImplementationVersion() == null ? "dev" : Version.class.getPackage().getImplementationVersion();
+      Version.class.getPackage().getImplementationVersion() == null
+          ? "dev"
+          : Version.class.getPackage().getImplementationVersion();
 
   private Version() {}
 }

@@ -6,12 +6,13 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * A daemon's allow-list (`conch daemon --allow PATTERN`): the commands this host will run, whoever put
- * them in the table. A pattern is a glob over the whole command line, the arguments joined by single
- * spaces (an argument holding a space or a quote shown quoted, so that the line is unambiguous):
- * {@code *} is any run of characters but {@code /}, {@code **} any run at all, {@code ?} one character
- * but {@code /}. So {@code /opt/jobs/*} allows every program in /opt/jobs with plain arguments, but not
- * {@code /opt/jobs/../../bin/sh}, and not a path argument; no pattern at all allows everything.
+ * A daemon's allow-list (`conch daemon --allow PATTERN`): the commands this host will run, whoever
+ * put them in the table. A pattern is a glob over the whole command line, the arguments joined by
+ * single spaces (an argument holding a space or a quote shown quoted, so that the line is
+ * unambiguous): {@code *} is any run of characters but {@code /}, {@code **} any run at all, {@code
+ * ?} one character but {@code /}. So {@code /opt/jobs/*} allows every program in /opt/jobs with
+ * plain arguments, but not {@code /opt/jobs/../../bin/sh}, and not a path argument; no pattern at
+ * all allows everything.
  */
 public final class Allow {
   private final List<Pattern> patterns;
@@ -44,9 +45,17 @@ public final class Allow {
     return globs;
   }
 
-  /** The arguments joined by spaces, each one holding whitespace, a quote or nothing at all in single quotes. */
+  /**
+   * The arguments joined by spaces, each one holding whitespace, a quote or nothing at all in
+   * single quotes.
+   */
   public static String commandLine(List<String> cmd) {
-    return cmd.stream().map(a -> a.isEmpty() || a.matches("(?s).*[\\s'\"\\\\].*") ? "'" + a.replace("'", "'\\''") + "'" : a)
+    return cmd.stream()
+        .map(
+            a ->
+                a.isEmpty() || a.matches("(?s).*[\\s'\"\\\\].*")
+                    ? "'" + a.replace("'", "'\\''") + "'"
+                    : a)
         .collect(Collectors.joining(" "));
   }
 

@@ -40,17 +40,25 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * conchd: keeps the cron table in memory by watching it, and at each tick of each job tries to claim
- * {@code runs/<job>/<tick>} with a create-if-absent transaction. The one daemon that wins runs the
- * command under the supervision of contract section 4, on its own lease, and writes the result into the
- * claim. A tick never runs twice: the claim is not on a lease, so it outlives a crashed winner.
+ * conchd: keeps the cron table in memory by watching it, and at each tick of each job tries to
+ * claim {@code runs/<job>/<tick>} with a create-if-absent transaction. The one daemon that wins
+ * runs the command under the supervision of contract section 4, on its own lease, and writes the
+ * result into the claim. A tick never runs twice: the claim is not on a lease, so it outlives a
+ * crashed winner.
  */
 public final class Daemon {
   /**
-   * How a daemon runs; {@code grace} is how long SIGTERM lets running jobs finish before killing them;
-   * {@code allow} the commands this host runs (the others it leaves to daemons that allow them).
+   * How a daemon runs; {@code grace} is how long SIGTERM lets running jobs finish before killing
+   * them; {@code allow} the commands this host runs (the others it leaves to daemons that allow
+   * them).
    */
-  public record Options(long ttlSeconds, Duration killAfter, Duration maxLateness, Duration grace, Duration dialTimeout, Allow allow) {}
+  public record Options(
+      long ttlSeconds,
+      Duration killAfter,
+      Duration maxLateness,
+      Duration grace,
+      Duration dialTimeout,
+      Allow allow) {}
 
   private record Entry(Job job, Schedule schedule, long version, ScheduledFuture<?> timer) {}
 
@@ -60,14 +68,17 @@ public final class Daemon {
   private final Table table;
   private final Signals signals = Signals.install();
   private final Instant started = Instant.now();
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> daemonThread(r, "conch-cron-timer"));
-  private final ExecutorService runners = Executors.newCachedThreadPool(r -> daemonThread(r, "conch-cron-run"));
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(r -> daemonThread(r, "conch-cron-timer"));
+  private final ExecutorService runners =
+      Executors.newCachedThreadPool(r -> daemonThread(r, "conch-cron-run"));
   private final Map<String, Entry> jobs = new ConcurrentHashMap<>();
   private final Map<Child, String> running = new ConcurrentHashMap<>(); // each run's job
   private final Log log;
   private final InetSocketAddress metricsAt;
   private final Metrics metrics = new Metrics();
-  private final Map<String, Long> refused = new ConcurrentHashMap<>(); // job -> the version we said so for
+  private final Map<String, Long> refused =
+      new ConcurrentHashMap<>(); // job -> the version we said so for
   private final Backoff backoff = new Backoff(Duration.ofSeconds(30), Duration.ofDays(1));
   private volatile Session session;
   private volatile Watch.Watcher watcher;
@@ -83,17 +94,33 @@ public final class Daemon {
     this.table = new Table(client, keys, opt.dialTimeout());
   }
 
-  /** Runs until SIGTERM, SIGINT or SIGHUP; 0 after a clean stop. The metrics server, if any, lives as long. */
+  /**
+   * Runs until SIGTERM, SIGINT or SIGHUP; 0 after a clean stop. The metrics server, if any, lives
+   * as long.
+   */
   public int run() {
-    try (MetricsServer served = metricsAt == null ? null : MetricsServer.start(metricsAt, metrics::render)) {
+    try (MetricsServer served =
+        metricsAt == null ? null : MetricsServer.start(metricsAt, metrics::render)) {
       session = register(Session.open(client, opt.ttlSeconds(), opt.dialTimeout()));
       Child.warmUp(); // not at the first tick: a run's lateness is not the JVM's cold start-up
       timer.execute(this::loadTable);
-      log.always("up", "no ticks before " + started, "lease", Keys.leaseHex(session.lease()), "metrics", served == null ? null : served.address());
+      log.always(
+          "up",
+          "no ticks before " + started,
+          "lease",
+          Keys.leaseHex(session.lease()),
+          "metrics",
+          served == null ? null : served.address());
       while (true) {
         CompletableFuture.anyOf(signals.first(), session.lost()).join();
         if (signals.first().isDone()) break;
-        log.always("lost", "lease lost (" + session.lost().join() + "); running jobs are terminated; registering again", "lease", Keys.leaseHex(session.lease()));
+        log.always(
+            "lost",
+            "lease lost ("
+                + session.lost().join()
+                + "); running jobs are terminated; registering again",
+            "lease",
+            Keys.leaseHex(session.lease()));
         metrics.leaseLost();
         metrics.zombies(running.size());
         terminate("the daemon's lease was lost");
@@ -116,7 +143,11 @@ public final class Daemon {
         if (f.code == Exit.REFUSED) throw f;
         metrics.etcdError("register");
         Duration d = backoff.after(Duration.ZERO);
-        CompletableFuture.anyOf(signals.first(), new CompletableFuture<>().completeOnTimeout(null, d.toMillis(), TimeUnit.MILLISECONDS)).join();
+        CompletableFuture.anyOf(
+                signals.first(),
+                new CompletableFuture<>()
+                    .completeOnTimeout(null, d.toMillis(), TimeUnit.MILLISECONDS))
+            .join();
       }
     }
     return false;
@@ -127,9 +158,16 @@ public final class Daemon {
     ByteSequence key = Etcd.bytes(keys.daemons() + Keys.leaseHex(s.lease()));
     String me = Holder.self(List.of("conch", "daemon"), s.ttl(), s.lease()).toJson();
     try {
-      long rev = client.getKVClient().put(key, Etcd.bytes(me), PutOption.builder().withLeaseId(s.lease()).build())
-          .orTimeout(opt.dialTimeout().toMillis(), TimeUnit.MILLISECONDS).join().getHeader().getRevision();
-      KeyWaits.deleted(client, key, rev + 1).thenRun(() -> s.lose("its key under daemons/ was deleted"));
+      long rev =
+          client
+              .getKVClient()
+              .put(key, Etcd.bytes(me), PutOption.builder().withLeaseId(s.lease()).build())
+              .orTimeout(opt.dialTimeout().toMillis(), TimeUnit.MILLISECONDS)
+              .join()
+              .getHeader()
+              .getRevision();
+      KeyWaits.deleted(client, key, rev + 1)
+          .thenRun(() -> s.lose("its key under daemons/ was deleted"));
       return s;
     } catch (RuntimeException e) {
       s.close();
@@ -138,31 +176,49 @@ public final class Daemon {
   }
 
   /**
-   * Reads the whole table, then watches it from the next revision: no polling, no missed change. The
-   * table in memory is changed only on the timer thread, which also fires the ticks.
+   * Reads the whole table, then watches it from the next revision: no polling, no missed change.
+   * The table in memory is changed only on the timer thread, which also fires the ticks.
    */
   private void loadTable() {
     if (stopping) return;
     ByteSequence dir = Etcd.bytes(keys.cronJobs());
-    client.getKVClient().get(dir, GetOption.builder().isPrefix(true).build()).whenComplete((r, e) -> {
-      if (e != null) {
-        metrics.etcdError("table");
-        timer.schedule(this::loadTable, 1, TimeUnit.SECONDS); // etcd unreachable: try again
-        return;
-      }
-      timer.execute(() -> {
-        Set<String> seen = new HashSet<>();
-        for (KeyValue kv : r.getKvs()) seen.add(apply(kv));
-        jobs.keySet().stream().filter(n -> !seen.contains(n)).toList().forEach(this::drop);
-      });
-      Watch.Watcher old = watcher;
-      watcher = client.getWatchClient().watch(dir, WatchOption.builder().isPrefix(true).withRevision(r.getHeader().getRevision() + 1).build(),
-          Watch.listener(w -> timer.execute(() -> w.getEvents().forEach(this::changed)), err -> {
-            metrics.etcdError("table");
-            timer.execute(this::loadTable);
-          }));
-      if (old != null) old.close();
-    });
+    client
+        .getKVClient()
+        .get(dir, GetOption.builder().isPrefix(true).build())
+        .whenComplete(
+            (r, e) -> {
+              if (e != null) {
+                metrics.etcdError("table");
+                timer.schedule(this::loadTable, 1, TimeUnit.SECONDS); // etcd unreachable: try again
+                return;
+              }
+              timer.execute(
+                  () -> {
+                    Set<String> seen = new HashSet<>();
+                    for (KeyValue kv : r.getKvs()) seen.add(apply(kv));
+                    jobs.keySet().stream()
+                        .filter(n -> !seen.contains(n))
+                        .toList()
+                        .forEach(this::drop);
+                  });
+              Watch.Watcher old = watcher;
+              watcher =
+                  client
+                      .getWatchClient()
+                      .watch(
+                          dir,
+                          WatchOption.builder()
+                              .isPrefix(true)
+                              .withRevision(r.getHeader().getRevision() + 1)
+                              .build(),
+                          Watch.listener(
+                              w -> timer.execute(() -> w.getEvents().forEach(this::changed)),
+                              err -> {
+                                metrics.etcdError("table");
+                                timer.execute(this::loadTable);
+                              }));
+              if (old != null) old.close();
+            });
   }
 
   private void changed(WatchEvent e) {
@@ -170,7 +226,9 @@ public final class Daemon {
     else drop(Etcd.string(e.getKeyValue().getKey()).substring(keys.cronJobs().length()));
   }
 
-  /** Takes a job into the table (or replaces it); returns its name. Unreadable values are skipped. */
+  /**
+   * Takes a job into the table (or replaces it); returns its name. Unreadable values are skipped.
+   */
   private String apply(KeyValue kv) {
     String name = Etcd.string(kv.getKey()).substring(keys.cronJobs().length());
     Entry had = jobs.get(name);
@@ -183,14 +241,22 @@ public final class Daemon {
     }
     if (!opt.allow().allows(job.cmd())) {
       if (!Long.valueOf(kv.getModRevision()).equals(refused.put(name, kv.getModRevision()))) {
-        log.always("refused", "not running job " + name + " (added by " + Exit.printable(job.addedBy()) + "): its command "
-            + Exit.quote(Allow.commandLine(job.cmd())) + " matches no --allow pattern; daemons that allow it will");
+        log.always(
+            "refused",
+            "not running job "
+                + name
+                + " (added by "
+                + Exit.printable(job.addedBy())
+                + "): its command "
+                + Exit.quote(Allow.commandLine(job.cmd()))
+                + " matches no --allow pattern; daemons that allow it will");
       }
       return name;
     }
     Schedule s = job.parsedSchedule();
     Instant now = Instant.now();
-    schedule(new Entry(job, s, kv.getModRevision(), null), s.next(now.isAfter(started) ? now : started));
+    schedule(
+        new Entry(job, s, kv.getModRevision(), null), s.next(now.isAfter(started) ? now : started));
     return name;
   }
 
@@ -201,7 +267,8 @@ public final class Daemon {
 
   private void schedule(Entry e, Instant tick) {
     long delay = Math.max(0, tick.toEpochMilli() - System.currentTimeMillis());
-    ScheduledFuture<?> f = timer.schedule(() -> fire(e.job().job(), e.version(), tick), delay, TimeUnit.MILLISECONDS);
+    ScheduledFuture<?> f =
+        timer.schedule(() -> fire(e.job().job(), e.version(), tick), delay, TimeUnit.MILLISECONDS);
     jobs.put(e.job().job(), new Entry(e.job(), e.schedule(), e.version(), f));
   }
 
@@ -222,10 +289,22 @@ public final class Daemon {
   private void claimAndRun(Job job, Instant tick, Instant now, Session s) {
     String key = keys.cronRun(job.job(), tick.toEpochMilli());
     String lease = Keys.leaseHex(s.lease());
-    Run claim = new Run(tick.toString(), Run.RUNNING, Holder.hostname(), ProcessHandle.current().pid(), lease, now.toString(), null, null, null);
+    Run claim =
+        new Run(
+            tick.toString(),
+            Run.RUNNING,
+            Holder.hostname(),
+            ProcessHandle.current().pid(),
+            lease,
+            now.toString(),
+            null,
+            null,
+            null);
     try {
-      Run record = Duration.between(tick, now).compareTo(opt.maxLateness()) > 0 ? claim.as(Run.MISSED)
-          : job.skipsOverlap() && table.going(job, now) ? claim.as(Run.SKIPPED) : claim;
+      Run record =
+          Duration.between(tick, now).compareTo(opt.maxLateness()) > 0
+              ? claim.as(Run.MISSED)
+              : job.skipsOverlap() && table.going(job, now) ? claim.as(Run.SKIPPED) : claim;
       Long rev = claim(key, record);
       Log runLog = log.about("cron", job.job());
       if (rev == null) { // another daemon has this tick
@@ -238,43 +317,102 @@ public final class Daemon {
         supervise(job, tick, key, rev, claim, s, runLog);
       } else {
         metrics.run(job.job(), record.state());
-        runLog.always(record.state(), record.state().equals(Run.MISSED) ? "noticed later than --max-lateness " + Durations.format(opt.maxLateness())
-            : "the previous run is still going (--overlap skip)", "tick", tick.toString(), "rev", rev, "lease", lease);
+        runLog.always(
+            record.state(),
+            record.state().equals(Run.MISSED)
+                ? "noticed later than --max-lateness " + Durations.format(opt.maxLateness())
+                : "the previous run is still going (--overlap skip)",
+            "tick",
+            tick.toString(),
+            "rev",
+            rev,
+            "lease",
+            lease);
         trim(job, runLog);
       }
     } catch (RuntimeException e) {
       metrics.etcdError("claim");
-      log.about("cron", job.job()).always("error", Etcd.failure(e, "claiming or recording it").getMessage(), "tick", tick.toString());
+      log.about("cron", job.job())
+          .always(
+              "error",
+              Etcd.failure(e, "claiming or recording it").getMessage(),
+              "tick",
+              tick.toString());
     }
   }
 
   /** Create-if-absent: the claim's create revision if we won the tick, null if someone else did. */
   private Long claim(String key, Run run) {
     ByteSequence k = Etcd.bytes(key);
-    TxnResponse t = client.getKVClient().txn().If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
-        .Then(Op.put(k, Etcd.bytes(Json.write(run)), PutOption.DEFAULT)).commit()
-        .orTimeout(opt.dialTimeout().toMillis(), TimeUnit.MILLISECONDS).join();
+    TxnResponse t =
+        client
+            .getKVClient()
+            .txn()
+            .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+            .Then(Op.put(k, Etcd.bytes(Json.write(run)), PutOption.DEFAULT))
+            .commit()
+            .orTimeout(opt.dialTimeout().toMillis(), TimeUnit.MILLISECONDS)
+            .join();
     return t.isSucceeded() ? t.getHeader().getRevision() : null;
   }
 
-  private void supervise(Job job, Instant tick, String key, long rev, Run claim, Session s, Log runLog) {
+  private void supervise(
+      Job job, Instant tick, String key, long rev, Run claim, Session s, Log runLog) {
     String lease = Keys.leaseHex(s.lease());
-    Map<String, String> env = Map.of("CONCH_TOOL", "cron", "CONCH_NAME", job.job(), "CONCH_JOB", job.job(),
-        "CONCH_TICK", tick.toString(), "CONCH_REV", Long.toString(rev), "CONCH_LEASE", lease);
+    Map<String, String> env =
+        Map.of(
+            "CONCH_TOOL",
+            "cron",
+            "CONCH_NAME",
+            job.job(),
+            "CONCH_JOB",
+            job.job(),
+            "CONCH_TICK",
+            tick.toString(),
+            "CONCH_REV",
+            Long.toString(rev),
+            "CONCH_LEASE",
+            lease);
     Child child = Child.start(job.cmd(), env, opt.killAfter(), s.remaining());
     Duration late = Duration.between(tick, Instant.now());
     metrics.lateness(late);
-    runLog.always("started", null, "tick", tick.toString(), "rev", rev, "lease", lease, "late_ms", late.toMillis());
+    runLog.always(
+        "started",
+        null,
+        "tick",
+        tick.toString(),
+        "rev",
+        rev,
+        "lease",
+        lease,
+        "late_ms",
+        late.toMillis());
     running.put(child, job.job());
-    trim(job, runLog); // once the run has started: its lateness does not include the trim's round trips
+    trim(
+        job,
+        runLog); // once the run has started: its lateness does not include the trim's round trips
     Runnable unrenew = s.onRenew(child::renew);
     boolean[] timedOut = {false};
     Duration limit = job.timeoutDuration();
-    ScheduledFuture<?> killer = limit == null ? null : timer.schedule(() -> {
-      timedOut[0] = true;
-      runLog.always("signalled", "ran past --timeout " + Durations.format(limit), "signal", "TERM", "tick", tick.toString(), "rev", rev);
-      child.signal("TERM");
-    }, limit.toMillis(), TimeUnit.MILLISECONDS);
+    ScheduledFuture<?> killer =
+        limit == null
+            ? null
+            : timer.schedule(
+                () -> {
+                  timedOut[0] = true;
+                  runLog.always(
+                      "signalled",
+                      "ran past --timeout " + Durations.format(limit),
+                      "signal",
+                      "TERM",
+                      "tick",
+                      tick.toString(),
+                      "rev",
+                      rev);
+                  child.signal("TERM");
+                },
+                limit.toMillis(),
+                TimeUnit.MILLISECONDS);
     int exit = child.exit().join();
     if (killer != null) killer.cancel(false);
     unrenew.run();
@@ -282,15 +420,35 @@ public final class Daemon {
     running.remove(child);
     Run result = claim.finished(Instant.now(), exit, timedOut[0]);
     metrics.run(job.job(), result.state());
-    runLog.always("finished", null, "state", result.state(), "exit", exit, "tick", tick.toString(), "rev", rev, "lease", lease);
+    runLog.always(
+        "finished",
+        null,
+        "state",
+        result.state(),
+        "exit",
+        exit,
+        "tick",
+        tick.toString(),
+        "rev",
+        rev,
+        "lease",
+        lease);
     ByteSequence k = Etcd.bytes(key);
     // only over our own claim: a stale writer never overwrites a newer record
-    client.getKVClient().txn().If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(rev)))
-        .Then(Op.put(k, Etcd.bytes(Json.write(result)), PutOption.DEFAULT)).commit()
-        .orTimeout(opt.dialTimeout().toMillis(), TimeUnit.MILLISECONDS).join();
+    client
+        .getKVClient()
+        .txn()
+        .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(rev)))
+        .Then(Op.put(k, Etcd.bytes(Json.write(result)), PutOption.DEFAULT))
+        .commit()
+        .orTimeout(opt.dialTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .join();
   }
 
-  /** Each claim trims the history as its run starts, so a long run does not hold the trim back; a failed trim only waits for the next claim. */
+  /**
+   * Each claim trims the history as its run starts, so a long run does not hold the trim back; a
+   * failed trim only waits for the next claim.
+   */
   private void trim(Job job, Log runLog) {
     try {
       table.trim(job, Instant.now());
@@ -302,13 +460,17 @@ public final class Daemon {
 
   /** SIGTERM to every running job, each said in its own line. */
   private void terminate(String why) {
-    running.forEach((child, job) -> {
-      log.about("cron", job).always("signalled", why, "signal", "TERM");
-      child.signal("TERM");
-    });
+    running.forEach(
+        (child, job) -> {
+          log.about("cron", job).always("signalled", why, "signal", "TERM");
+          child.signal("TERM");
+        });
   }
 
-  /** SIGTERM: no new claims; running jobs get the grace period, then SIGTERM and kill-after; then release. */
+  /**
+   * SIGTERM: no new claims; running jobs get the grace period, then SIGTERM and kill-after; then
+   * release.
+   */
   private void stop() {
     stopping = true;
     timer.shutdownNow();

@@ -7,18 +7,30 @@ import dev.conch.cli.Durations;
 import java.time.Duration;
 import java.util.List;
 
-/** A job of the cron table, as stored at {@code cron/jobs/<job>}. {@code timeout} is null for none. */
+/**
+ * A job of the cron table, as stored at {@code cron/jobs/<job>}. {@code timeout} is null for none.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Job(
-    String job, String schedule, String tz, String timeout, String overlap, int keep, List<String> cmd,
-    @JsonProperty("added_by") String addedBy, String added) {
+    String job,
+    String schedule,
+    String tz,
+    String timeout,
+    String overlap,
+    int keep,
+    List<String> cmd,
+    @JsonProperty("added_by") String addedBy,
+    String added) {
 
   public static final int MAX_KEEP = 1000;
   public static final int DEFAULT_KEEP = 20;
   public static final List<String> OVERLAPS = List.of("skip", "allow");
 
-  /** A stored job without {@code keep} (another writer left it out) keeps the default history, not none. */
+  /**
+   * A stored job without {@code keep} (another writer left it out) keeps the default history, not
+   * none.
+   */
   public Job {
     if (keep == 0) keep = DEFAULT_KEEP;
   }

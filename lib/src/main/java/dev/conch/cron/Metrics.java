@@ -9,22 +9,38 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * What conchd counts, and its Prometheus text (exposition format 0.0.4). Counting is lock-free; the text
- * is a snapshot taken when it is rendered. No I/O: {@link MetricsServer} serves it.
+ * What conchd counts, and its Prometheus text (exposition format 0.0.4). Counting is lock-free; the
+ * text is a snapshot taken when it is rendered. No I/O: {@link MetricsServer} serves it.
  */
 public final class Metrics {
-  /** Start lateness buckets, in seconds: a run starts milliseconds after its tick, seconds when etcd or the host is slow. */
-  static final double[] LATENESS_BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  /**
+   * Start lateness buckets, in seconds: a run starts milliseconds after its tick, seconds when etcd
+   * or the host is slow.
+   */
+  static final double[] LATENESS_BUCKETS = {
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
+  };
 
-  private final Counter runs = new Counter("conch_cron_runs_total",
-      "Ticks this daemon claimed, by job and final state: ok, failed (the run ended), skipped (the previous run was still going), missed (noticed too late).");
-  private final Counter claimed = new Counter("conch_cron_ticks_claimed_total", "Ticks this daemon won, by job.");
-  private final Counter lost = new Counter("conch_cron_ticks_lost_total", "Ticks another daemon won first, by job.");
-  private final Counter zombies = new Counter("conch_cron_zombies_total",
-      "Runs this daemon lost to a lease loss: terminated, and shown as zombie by cron ls until their result is written.");
-  private final Counter etcdErrors = new Counter("conch_etcd_errors_total",
-      "Failed etcd requests, by what the daemon was doing: claim (claiming or recording a tick), trim, table (reading or watching the cron table), register.");
-  private final Counter leaseLosses = new Counter("conch_daemon_lease_losses_total", "Times this daemon lost its lease and registered again.");
+  private final Counter runs =
+      new Counter(
+          "conch_cron_runs_total",
+          "Ticks this daemon claimed, by job and final state: ok, failed (the run ended), skipped (the previous run was still going), missed (noticed too late).");
+  private final Counter claimed =
+      new Counter("conch_cron_ticks_claimed_total", "Ticks this daemon won, by job.");
+  private final Counter lost =
+      new Counter("conch_cron_ticks_lost_total", "Ticks another daemon won first, by job.");
+  private final Counter zombies =
+      new Counter(
+          "conch_cron_zombies_total",
+          "Runs this daemon lost to a lease loss: terminated, and shown as zombie by cron ls until their result is written.");
+  private final Counter etcdErrors =
+      new Counter(
+          "conch_etcd_errors_total",
+          "Failed etcd requests, by what the daemon was doing: claim (claiming or recording a tick), trim, table (reading or watching the cron table), register.");
+  private final Counter leaseLosses =
+      new Counter(
+          "conch_daemon_lease_losses_total",
+          "Times this daemon lost its lease and registered again.");
   private final LongAdder[] lateness = new LongAdder[LATENESS_BUCKETS.length + 1];
   private final LongAdder latenessNanos = new LongAdder();
 
@@ -71,7 +87,11 @@ public final class Metrics {
     StringBuilder b = new StringBuilder();
     runs.render(b);
     String h = "conch_cron_start_lateness_seconds";
-    b.append("# HELP ").append(h).append(" How long after its tick each run started.\n# TYPE ").append(h).append(" histogram\n");
+    b.append("# HELP ")
+        .append(h)
+        .append(" How long after its tick each run started.\n# TYPE ")
+        .append(h)
+        .append(" histogram\n");
     long cumulative = 0;
     for (int i = 0; i < lateness.length; i++) {
       cumulative += lateness[i].sum();
@@ -105,16 +125,31 @@ public final class Metrics {
     }
 
     void render(StringBuilder b) {
-      b.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" counter\n");
-      new TreeMap<>(values).forEach((labels, v) -> b.append(name).append(labels).append(' ').append(v.sum()).append('\n'));
+      b.append("# HELP ")
+          .append(name)
+          .append(' ')
+          .append(help)
+          .append("\n# TYPE ")
+          .append(name)
+          .append(" counter\n");
+      new TreeMap<>(values)
+          .forEach(
+              (labels, v) ->
+                  b.append(name).append(labels).append(' ').append(v.sum()).append('\n'));
     }
 
     /** {@code {k="v",…}} by key, values escaped as the format asks; empty for none. */
     private static String labels(Map<String, String> labels) {
       if (labels.isEmpty()) return "";
       StringBuilder b = new StringBuilder("{");
-      new TreeMap<>(labels).forEach((k, v) -> b.append(b.length() > 1 ? "," : "").append(k).append("=\"")
-          .append(v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")).append('"'));
+      new TreeMap<>(labels)
+          .forEach(
+              (k, v) ->
+                  b.append(b.length() > 1 ? "," : "")
+                      .append(k)
+                      .append("=\"")
+                      .append(v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n"))
+                      .append('"'));
       return b.append('}').toString();
     }
   }

@@ -10,8 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.function.Supplier;
 
 /**
- * conchd's {@code --metrics}: the JDK's HTTP server answering {@code GET /metrics} with Prometheus text,
- * 404 anywhere else. It handles requests on its own dispatcher thread; whoever starts it closes it.
+ * conchd's {@code --metrics}: the JDK's HTTP server answering {@code GET /metrics} with Prometheus
+ * text, 404 anywhere else. It handles requests on its own dispatcher thread; whoever starts it
+ * closes it.
  */
 public final class MetricsServer implements AutoCloseable {
   static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -21,13 +22,23 @@ public final class MetricsServer implements AutoCloseable {
     this.server = server;
   }
 
-  /** Listening before it returns; a taken or foreign address is exit 71, before anything is written to etcd. */
+  /**
+   * Listening before it returns; a taken or foreign address is exit 71, before anything is written
+   * to etcd.
+   */
   public static MetricsServer start(InetSocketAddress at, Supplier<String> text) {
     HttpServer s;
     try {
       s = HttpServer.create(at, 0);
     } catch (IOException e) {
-      throw new Exit.Failure(Exit.CANNOT_LISTEN, "cannot serve --metrics on " + at.getHostString() + ":" + at.getPort() + ": " + e.getMessage());
+      throw new Exit.Failure(
+          Exit.CANNOT_LISTEN,
+          "cannot serve --metrics on "
+              + at.getHostString()
+              + ":"
+              + at.getPort()
+              + ": "
+              + e.getMessage());
     }
     s.createContext("/", x -> answer(x, text));
     s.start();

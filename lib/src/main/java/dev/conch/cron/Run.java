@@ -8,14 +8,22 @@ import java.time.Instant;
 import java.util.Set;
 
 /**
- * A tick's record at {@code cron/runs/<job>/<tick>}: first the claim ({@code running}), then the result
- * ({@code ok}, {@code failed}); or, claimed without running, {@code skipped} or {@code missed}.
+ * A tick's record at {@code cron/runs/<job>/<tick>}: first the claim ({@code running}), then the
+ * result ({@code ok}, {@code failed}); or, claimed without running, {@code skipped} or {@code
+ * missed}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Run(
-    String tick, String state, String host, Long pid, String daemon, String started, String ended,
-    @JsonProperty("exit") Integer exitCode, @JsonProperty("timed_out") Boolean timedOut) {
+    String tick,
+    String state,
+    String host,
+    Long pid,
+    String daemon,
+    String started,
+    String ended,
+    @JsonProperty("exit") Integer exitCode,
+    @JsonProperty("timed_out") Boolean timedOut) {
 
   public static final String RUNNING = "running";
   public static final String OK = "ok";
@@ -30,18 +38,30 @@ public record Run(
   }
 
   public Run finished(Instant end, int exit, boolean timedOut) {
-    return new Run(tick, exit == 0 ? OK : FAILED, host, pid, daemon, started, end.toString(), exit, timedOut ? true : null);
+    return new Run(
+        tick,
+        exit == 0 ? OK : FAILED,
+        host,
+        pid,
+        daemon,
+        started,
+        end.toString(),
+        exit,
+        timedOut ? true : null);
   }
 
   /**
-   * The state to show: a claim still {@code running} whose daemon is gone, or that outlived the job's
-   * timeout, is a zombie. Nobody runs its tick again; it only says the result will never come.
+   * The state to show: a claim still {@code running} whose daemon is gone, or that outlived the
+   * job's timeout, is a zombie. Nobody runs its tick again; it only says the result will never
+   * come.
    */
   public String shownState(Set<String> liveDaemons, Duration timeout, Instant now) {
     if (!RUNNING.equals(state)) return state;
     if (daemon == null || !liveDaemons.contains(daemon)) return ZOMBIE;
     Instant since = instant(started);
-    if (timeout != null && since != null && since.plus(timeout).plus(Duration.ofMinutes(1)).isBefore(now)) return ZOMBIE;
+    if (timeout != null
+        && since != null
+        && since.plus(timeout).plus(Duration.ofMinutes(1)).isBefore(now)) return ZOMBIE;
     return RUNNING;
   }
 

@@ -18,17 +18,33 @@ import java.time.zone.ZoneOffsetTransition;
 import java.util.Map;
 
 /**
- * When a job's ticks fall: five-field Unix cron, the {@code @hourly} family, or {@code @every D} at whole
- * multiples of D since the epoch (so every daemon names the same ticks). Pure: no clock, no I/O.
+ * When a job's ticks fall: five-field Unix cron, the {@code @hourly} family, or {@code @every D} at
+ * whole multiples of D since the epoch (so every daemon names the same ticks). Pure: no clock, no
+ * I/O.
  *
- * <p>Cron fields are matched against the wall clock of the zone. Across daylight saving a wall time can
- * be skipped or repeated; each matching wall time runs once: a skipped one at the transition (the first
- * instant after it), a repeated one at its first occurrence.
+ * <p>Cron fields are matched against the wall clock of the zone. Across daylight saving a wall time
+ * can be skipped or repeated; each matching wall time runs once: a skipped one at the transition
+ * (the first instant after it), a repeated one at its first occurrence.
  */
 public final class Schedule {
-  private static final CronParser UNIX = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
-  private static final Map<String, String> NICKNAMES = Map.of("@hourly", "0 * * * *", "@daily", "0 0 * * *",
-      "@midnight", "0 0 * * *", "@weekly", "0 0 * * 0", "@monthly", "0 0 1 * *", "@yearly", "0 0 1 1 *", "@annually", "0 0 1 1 *");
+  private static final CronParser UNIX =
+      new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
+  private static final Map<String, String> NICKNAMES =
+      Map.of(
+          "@hourly",
+          "0 * * * *",
+          "@daily",
+          "0 0 * * *",
+          "@midnight",
+          "0 0 * * *",
+          "@weekly",
+          "0 0 * * 0",
+          "@monthly",
+          "0 0 1 * *",
+          "@yearly",
+          "0 0 1 1 *",
+          "@annually",
+          "0 0 1 1 *");
 
   private static final Instant NEVER_BEFORE = Instant.parse("2000-01-01T00:00:00Z");
 
@@ -44,20 +60,25 @@ public final class Schedule {
     this.every = every;
   }
 
-  /** Parses {@code spec} in {@code tz}; anything invalid is a usage error with the parser's reason. */
+  /**
+   * Parses {@code spec} in {@code tz}; anything invalid is a usage error with the parser's reason.
+   */
   public static Schedule parse(String spec, String tz) {
     ZoneId zone;
     try {
       zone = ZoneId.of(tz);
     } catch (DateTimeException e) {
-      throw Exit.usage("invalid --tz " + Exit.quote(tz) + ": a zone id like UTC, Europe/Berlin or +02:00");
+      throw Exit.usage(
+          "invalid --tz " + Exit.quote(tz) + ": a zone id like UTC, Europe/Berlin or +02:00");
     } catch (NullPointerException e) {
       throw Exit.usage("missing --tz");
     }
     String s = spec == null ? "" : spec.strip();
     if (s.startsWith("@every")) {
       Duration d = Durations.parse(s.substring("@every".length()).strip());
-      if (d.toMillis() < 1000 || d.toMillis() % 1000 != 0) throw Exit.usage("invalid schedule " + Exit.quote(spec) + ": @every needs whole seconds, at least 1s");
+      if (d.toMillis() < 1000 || d.toMillis() % 1000 != 0)
+        throw Exit.usage(
+            "invalid schedule " + Exit.quote(spec) + ": @every needs whole seconds, at least 1s");
       return new Schedule(s, zone, null, d);
     }
     Schedule parsed;
@@ -66,11 +87,19 @@ public final class Schedule {
       c.validate();
       parsed = new Schedule(s, zone, ExecutionTime.forCron(c), null);
     } catch (RuntimeException e) { // cron-utils says no with more than IllegalArgumentException
-      String why = String.valueOf(e.getMessage()); // cron-utils may echo the whole spec: bounded, as quote bounds it
-      throw Exit.usage("invalid schedule " + Exit.quote(spec) + ": " + (why.length() > 200 ? why.substring(0, 200) + "…" : why));
+      String why =
+          String.valueOf(
+              e.getMessage()); // cron-utils may echo the whole spec: bounded, as quote bounds it
+      throw Exit.usage(
+          "invalid schedule "
+              + Exit.quote(spec)
+              + ": "
+              + (why.length() > 200 ? why.substring(0, 200) + "…" : why));
     }
     try {
-      parsed.next(NEVER_BEFORE); // e.g. 0 0 30 2 *: parses, but would stop a daemon's timer when it asks for the next tick
+      parsed.next(
+          NEVER_BEFORE); // e.g. 0 0 30 2 *: parses, but would stop a daemon's timer when it asks
+      // for the next tick
     } catch (RuntimeException e) {
       throw Exit.usage("invalid schedule " + Exit.quote(spec) + ": it never fires");
     }
@@ -95,14 +124,19 @@ public final class Schedule {
     // each to its instant; the first one later than `after` is the tick.
     LocalDateTime wall = LocalDateTime.ofInstant(after, zone);
     while (true) {
-      wall = cron.nextExecution(wall.atZone(ZoneOffset.UTC)).orElseThrow(() -> new IllegalStateException("no next tick: " + spec))
-          .toLocalDateTime();
+      wall =
+          cron.nextExecution(wall.atZone(ZoneOffset.UTC))
+              .orElseThrow(() -> new IllegalStateException("no next tick: " + spec))
+              .toLocalDateTime();
       Instant at = instant(wall);
       if (at.isAfter(after)) return at;
     }
   }
 
-  /** A wall time's instant: the transition if the wall time was skipped, its first occurrence if repeated. */
+  /**
+   * A wall time's instant: the transition if the wall time was skipped, its first occurrence if
+   * repeated.
+   */
   Instant instant(LocalDateTime wall) {
     ZoneOffsetTransition t = zone.getRules().getTransition(wall);
     if (t != null && t.isGap()) return t.getInstant();

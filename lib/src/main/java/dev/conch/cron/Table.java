@@ -31,20 +31,33 @@ public final class Table {
 
   /** Adds or replaces a job. */
   public void put(Job job) {
-    sync(client.getKVClient().put(Etcd.bytes(keys.cronJob(job.job())), Etcd.bytes(Json.write(job))).thenApply(r -> r), "adding " + job.job());
+    sync(
+        client
+            .getKVClient()
+            .put(Etcd.bytes(keys.cronJob(job.job())), Etcd.bytes(Json.write(job)))
+            .thenApply(r -> r),
+        "adding " + job.job());
   }
 
-  /** Removes a job; false if there was none. Its run records stay (a running run keeps its result). */
+  /**
+   * Removes a job; false if there was none. Its run records stay (a running run keeps its result).
+   */
   public boolean remove(String job) {
-    return sync(client.getKVClient().delete(Etcd.bytes(keys.cronJob(job))), "removing " + job).getDeleted() > 0;
+    return sync(client.getKVClient().delete(Etcd.bytes(keys.cronJob(job))), "removing " + job)
+            .getDeleted()
+        > 0;
   }
 
-  /** Every readable job, by name; {@code unreadable} collects the keys of values nobody can parse. */
+  /**
+   * Every readable job, by name; {@code unreadable} collects the keys of values nobody can parse.
+   */
   public List<Job> jobs(List<String> unreadable) {
     List<Job> jobs = new ArrayList<>();
-    for (KeyValue kv : range(keys.cronJobs(), GetOption.SortTarget.KEY, GetOption.SortOrder.ASCEND, 0)) {
+    for (KeyValue kv :
+        range(keys.cronJobs(), GetOption.SortTarget.KEY, GetOption.SortOrder.ASCEND, 0)) {
       String key = Etcd.string(kv.getKey());
-      Optional<Job> j = parseJob(key.substring(keys.cronJobs().length()), Etcd.string(kv.getValue()));
+      Optional<Job> j =
+          parseJob(key.substring(keys.cronJobs().length()), Etcd.string(kv.getValue()));
       if (j.isPresent()) jobs.add(j.get());
       else unreadable.add(key);
     }
@@ -52,48 +65,66 @@ public final class Table {
   }
 
   /**
-   * The job stored under {@code name}, if its value is one conch could have written: anyone with write
-   * access to the table may have put anything there, and daemons and ls alike skip what is not.
+   * The job stored under {@code name}, if its value is one conch could have written: anyone with
+   * write access to the table may have put anything there, and daemons and ls alike skip what is
+   * not.
    */
   public static Optional<Job> parseJob(String name, String json) {
-    return Json.read(json, Job.class).filter(j -> {
-      try {
-        Keys.name("job", j.job());
-        j.parsedSchedule();
-        j.timeoutDuration();
-        return j.job().equals(name) && j.keep() >= 1 && j.keep() <= Job.MAX_KEEP && j.cmd() != null && !j.cmd().isEmpty()
-            && !j.cmd().contains(null) && (j.overlap() == null || Job.OVERLAPS.contains(j.overlap()));
-      } catch (RuntimeException e) {
-        return false;
-      }
-    });
+    return Json.read(json, Job.class)
+        .filter(
+            j -> {
+              try {
+                Keys.name("job", j.job());
+                j.parsedSchedule();
+                j.timeoutDuration();
+                return j.job().equals(name)
+                    && j.keep() >= 1
+                    && j.keep() <= Job.MAX_KEEP
+                    && j.cmd() != null
+                    && !j.cmd().isEmpty()
+                    && !j.cmd().contains(null)
+                    && (j.overlap() == null || Job.OVERLAPS.contains(j.overlap()));
+              } catch (RuntimeException e) {
+                return false;
+              }
+            });
   }
 
   /** The newest {@code limit} run records of a job, newest first. */
   public List<Run> runs(String job, int limit) {
     List<Run> runs = new ArrayList<>();
-    for (KeyValue kv : range(keys.cronRuns(job), GetOption.SortTarget.KEY, GetOption.SortOrder.DESCEND, limit)) {
+    for (KeyValue kv :
+        range(keys.cronRuns(job), GetOption.SortTarget.KEY, GetOption.SortOrder.DESCEND, limit)) {
       Json.read(Etcd.string(kv.getValue()), Run.class).ifPresent(runs::add);
     }
     return runs;
   }
 
-  /** Whether a run of the job is still going: what {@code --overlap skip} asks before running a tick. */
+  /**
+   * Whether a run of the job is still going: what {@code --overlap skip} asks before running a
+   * tick.
+   */
   public boolean going(Job job, Instant now) {
     Set<String> live = liveDaemons();
     return runs(job.job(), 0).stream().anyMatch(r -> r.going(live, job.timeoutDuration(), now));
   }
 
   /**
-   * Deletes the run records beyond the newest {@code keep}, so that etcd does not grow with time; never a
-   * run still going, whose result is still to come and which {@code --overlap skip} must still see.
+   * Deletes the run records beyond the newest {@code keep}, so that etcd does not grow with time;
+   * never a run still going, whose result is still to come and which {@code --overlap skip} must
+   * still see.
    */
   public void trim(Job job, Instant now) {
     Set<String> live = liveDaemons();
-    List<KeyValue> all = range(keys.cronRuns(job.job()), GetOption.SortTarget.KEY, GetOption.SortOrder.DESCEND, 0);
+    List<KeyValue> all =
+        range(keys.cronRuns(job.job()), GetOption.SortTarget.KEY, GetOption.SortOrder.DESCEND, 0);
     for (KeyValue kv : all.subList(Math.min(job.keep(), all.size()), all.size())) {
-      boolean going = Json.read(Etcd.string(kv.getValue()), Run.class).map(r -> r.going(live, job.timeoutDuration(), now)).orElse(false);
-      if (!going) sync(client.getKVClient().delete(kv.getKey()), "trimming the runs of " + job.job());
+      boolean going =
+          Json.read(Etcd.string(kv.getValue()), Run.class)
+              .map(r -> r.going(live, job.timeoutDuration(), now))
+              .orElse(false);
+      if (!going)
+        sync(client.getKVClient().delete(kv.getKey()), "trimming the runs of " + job.job());
     }
   }
 
@@ -104,12 +135,21 @@ public final class Table {
 
   /** Live daemons (their keys go with their leases). */
   public List<Holder> daemons() {
-    return range(keys.daemons(), GetOption.SortTarget.CREATE, GetOption.SortOrder.ASCEND, 0).stream()
-        .map(kv -> Holder.parse(Etcd.string(kv.getValue()), kv.getCreateRevision())).toList();
+    return range(keys.daemons(), GetOption.SortTarget.CREATE, GetOption.SortOrder.ASCEND, 0)
+        .stream()
+        .map(kv -> Holder.parse(Etcd.string(kv.getValue()), kv.getCreateRevision()))
+        .toList();
   }
 
-  private List<KeyValue> range(String dir, GetOption.SortTarget by, GetOption.SortOrder order, long limit) {
-    GetOption opt = GetOption.builder().isPrefix(true).withSortField(by).withSortOrder(order).withLimit(limit).build();
+  private List<KeyValue> range(
+      String dir, GetOption.SortTarget by, GetOption.SortOrder order, long limit) {
+    GetOption opt =
+        GetOption.builder()
+            .isPrefix(true)
+            .withSortField(by)
+            .withSortOrder(order)
+            .withLimit(limit)
+            .build();
     return sync(client.getKVClient().get(Etcd.bytes(dir), opt), "reading " + dir).getKvs();
   }
 

@@ -1,10 +1,10 @@
 package dev.conch.etcd;
 
 /**
- * The lease deadline on this process's own monotonic clock: the send time of the last keepalive etcd
- * acknowledged, plus the TTL it granted. etcd renews when it receives the request, after we sent it,
- * so its own expiry is never earlier than this deadline. Pure arithmetic on {@code System.nanoTime()}
- * readings passed in by the caller.
+ * The lease deadline on this process's own monotonic clock: the send time of the last keepalive
+ * etcd acknowledged, plus the TTL it granted. etcd renews when it receives the request, after we
+ * sent it, so its own expiry is never earlier than this deadline. Pure arithmetic on {@code
+ * System.nanoTime()} readings passed in by the caller.
  */
 public final class Deadline {
   private long at;

@@ -30,19 +30,22 @@ public final class Etcd {
 
   public static Client connect(Connection c) {
     current = c;
-    ClientBuilder b = Client.builder()
-        .endpoints(c.endpoints().toArray(String[]::new))
-        .connectTimeout(c.dialTimeout())
-        .retryMaxDuration(c.dialTimeout());
+    ClientBuilder b =
+        Client.builder()
+            .endpoints(c.endpoints().toArray(String[]::new))
+            .connectTimeout(c.dialTimeout())
+            .retryMaxDuration(c.dialTimeout());
     if (c.user() != null) {
       b.user(bytes(c.user())).password(bytes(c.password()));
     }
     if (c.tls()) {
       try {
-        b.sslContext(ssl -> {
-          if (c.cacert() != null) ssl.trustManager(c.cacert().toFile());
-          if (c.cert() != null) ssl.keyManager(c.cert().toFile(), c.key() == null ? null : c.key().toFile());
-        });
+        b.sslContext(
+            ssl -> {
+              if (c.cacert() != null) ssl.trustManager(c.cacert().toFile());
+              if (c.cert() != null)
+                ssl.keyManager(c.cert().toFile(), c.key() == null ? null : c.key().toFile());
+            });
       } catch (SSLException | IllegalArgumentException e) {
         throw Exit.usage("cannot use the TLS files: " + oneLine(e));
       }
@@ -58,33 +61,51 @@ public final class Etcd {
     return b.toString(StandardCharsets.UTF_8);
   }
 
-  /** What to tell the user, and which code to exit with, when etcd failed us while {@code doing}. */
+  /**
+   * What to tell the user, and which code to exit with, when etcd failed us while {@code doing}.
+   */
   public static Exit.Failure failure(Throwable t, String doing) {
     Throwable e = unwrap(t);
     if (e instanceof Exit.Failure f) return f;
     Status.Code code = grpcCode(e);
     String msg = oneLine(e);
-    if (code == Status.Code.PERMISSION_DENIED || code == Status.Code.UNAUTHENTICATED
-        || msg.contains("authentication failed") || msg.contains("permission denied")
-        || msg.contains("user name is empty") || msg.contains("invalid auth token")) {
-      return new Exit.Failure(Exit.REFUSED, "etcd refused " + doing + ": " + msg
-          + " (check --user, CONCH_PASSWORD or --password-file, and the role's permissions on the prefix)");
+    if (code == Status.Code.PERMISSION_DENIED
+        || code == Status.Code.UNAUTHENTICATED
+        || msg.contains("authentication failed")
+        || msg.contains("permission denied")
+        || msg.contains("user name is empty")
+        || msg.contains("invalid auth token")) {
+      return new Exit.Failure(
+          Exit.REFUSED,
+          "etcd refused "
+              + doing
+              + ": "
+              + msg
+              + " (check --user, CONCH_PASSWORD or --password-file, and the role's permissions on the prefix)");
     }
-    if (e instanceof TimeoutException || code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
+    if (e instanceof TimeoutException
+        || code == Status.Code.UNAVAILABLE
+        || code == Status.Code.DEADLINE_EXCEEDED) {
       Connection c = current;
       String tls = c != null && c.tls() ? TlsProbe.problem(c) : null;
       if (tls != null) {
-        return new Exit.Failure(Exit.REFUSED, "TLS with " + c.endpoints().get(0) + " failed while " + doing + ": " + tls);
+        return new Exit.Failure(
+            Exit.REFUSED,
+            "TLS with " + c.endpoints().get(0) + " failed while " + doing + ": " + tls);
       }
-      return new Exit.Failure(Exit.UNAVAILABLE, "etcd unreachable while " + doing
-          + " (check --endpoints or CONCH_ENDPOINTS, and that etcd has quorum)");
+      return new Exit.Failure(
+          Exit.UNAVAILABLE,
+          "etcd unreachable while "
+              + doing
+              + " (check --endpoints or CONCH_ENDPOINTS, and that etcd has quorum)");
     }
     return new Exit.Failure(Exit.UNAVAILABLE, "etcd failed while " + doing + ": " + msg);
   }
 
   public static Throwable unwrap(Throwable t) {
     Throwable e = t;
-    while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+    while ((e instanceof CompletionException || e instanceof ExecutionException)
+        && e.getCause() != null) {
       e = e.getCause();
     }
     return e;

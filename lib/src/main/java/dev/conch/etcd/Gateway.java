@@ -3,7 +3,6 @@ package dev.conch.etcd;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.conch.cli.Exit;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -19,12 +18,14 @@ import java.util.concurrent.TimeoutException;
 /**
  * The lean read path of the queries ({@code --who}): one range request to etcd's v3 JSON gateway
  * ({@code POST /v3/kv/range}, served on the client port since etcd 3.4) over a plain socket,
- * instead of starting jetcd, gRPC and netty for a single read. A query is a few times faster to start.
+ * instead of starting jetcd, gRPC and netty for a single read. A query is a few times faster to
+ * start.
  *
- * <p>It speaks plain HTTP only, with the same endpoints and the same user and password (a token from
- * {@code /v3/auth/authenticate}). {@link #open} returns empty when it cannot serve a connection as
- * configured (TLS files or https endpoints), and a range answered with 404 (an etcd without the /v3
- * gateway) is reported the same way: the caller then reads through jetcd, the path of everything else.
+ * <p>It speaks plain HTTP only, with the same endpoints and the same user and password (a token
+ * from {@code /v3/auth/authenticate}). {@link #open} returns empty when it cannot serve a
+ * connection as configured (TLS files or https endpoints), and a range answered with 404 (an etcd
+ * without the /v3 gateway) is reported the same way: the caller then reads through jetcd, the path
+ * of everything else.
  */
 public final class Gateway implements Ranges {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -38,7 +39,10 @@ public final class Gateway implements Ranges {
 
   /** A gateway reader for {@code c}, or empty if only jetcd can honour its options (TLS). */
   public static Optional<Gateway> open(Connection c) {
-    boolean tls = c.cacert() != null || c.cert() != null || c.endpoints().stream().anyMatch(e -> e.startsWith("https:"));
+    boolean tls =
+        c.cacert() != null
+            || c.cert() != null
+            || c.endpoints().stream().anyMatch(e -> e.startsWith("https:"));
     return tls ? Optional.empty() : Optional.of(new Gateway(c));
   }
 
@@ -55,12 +59,19 @@ public final class Gateway implements Ranges {
   public List<Kv> byCreate(String dir, long limit, String doing) {
     ObjectNode q = JSON.createObjectNode();
     byte[] key = dir.getBytes(StandardCharsets.UTF_8);
-    q.put("key", b64(key)).put("range_end", b64(prefixEnd(key))).put("sort_order", "ASCEND").put("sort_target", "CREATE");
+    q.put("key", b64(key))
+        .put("range_end", b64(prefixEnd(key)))
+        .put("sort_order", "ASCEND")
+        .put("sort_target", "CREATE");
     if (limit > 0) q.put("limit", limit);
     JsonNode r = post("/v3/kv/range", q, doing, true);
     List<Kv> kvs = new ArrayList<>();
     for (JsonNode kv : r.path("kvs")) {
-      kvs.add(new Kv(text(kv.path("key").asText()), text(kv.path("value").asText()), kv.path("create_revision").asLong()));
+      kvs.add(
+          new Kv(
+              text(kv.path("key").asText()),
+              text(kv.path("value").asText()),
+              kv.path("create_revision").asLong()));
     }
     return kvs;
   }
@@ -90,7 +101,8 @@ public final class Gateway implements Ranges {
       JsonNode r = parse(rs.body());
       if (rs.status() != 200 || r.has("error")) {
         String msg = r.path("message").asText(r.path("error").asText(rs.body()));
-        // the same words jetcd reports, so that the same exit codes follow (77 refused, 69 otherwise)
+        // the same words jetcd reports, so that the same exit codes follow (77 refused, 69
+        // otherwise)
         throw Etcd.failure(new IllegalStateException(msg), doing);
       }
       return r;
@@ -101,18 +113,29 @@ public final class Gateway implements Ranges {
   record Response(int status, String body) {}
 
   /**
-   * One HTTP/1.0 POST on a socket of its own: the server then sends no chunked body and closes when done,
-   * so reading to the end is the whole answer. (The JDK's HttpClient would set up TLS and its own
-   * threads even for plain HTTP, which costs a query more than the read itself.)
+   * One HTTP/1.0 POST on a socket of its own: the server then sends no chunked body and closes when
+   * done, so reading to the end is the whole answer. (The JDK's HttpClient would set up TLS and its
+   * own threads even for plain HTTP, which costs a query more than the read itself.)
    */
-  static Response exchange(URI base, String path, String json, String token, int timeoutMs) throws IOException {
+  static Response exchange(URI base, String path, String json, String token, int timeoutMs)
+      throws IOException {
     byte[] payload = json.getBytes(StandardCharsets.UTF_8);
     int port = base.getPort() < 0 ? 80 : base.getPort();
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress(base.getHost(), port), timeoutMs);
       s.setSoTimeout(timeoutMs);
-      String head = "POST " + path + " HTTP/1.0\r\nHost: " + base.getHost() + ":" + port + "\r\nContent-Type: application/json\r\n"
-          + (token == null ? "" : "Authorization: " + token + "\r\n") + "Content-Length: " + payload.length + "\r\n\r\n";
+      String head =
+          "POST "
+              + path
+              + " HTTP/1.0\r\nHost: "
+              + base.getHost()
+              + ":"
+              + port
+              + "\r\nContent-Type: application/json\r\n"
+              + (token == null ? "" : "Authorization: " + token + "\r\n")
+              + "Content-Length: "
+              + payload.length
+              + "\r\n\r\n";
       OutputStream out = s.getOutputStream();
       out.write(head.getBytes(StandardCharsets.ISO_8859_1));
       out.write(payload);
@@ -120,7 +143,8 @@ public final class Gateway implements Ranges {
       String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       int split = all.indexOf("\r\n\r\n");
       String[] status = all.substring(0, Math.max(0, all.indexOf("\r\n"))).split(" ");
-      if (split < 0 || status.length < 2 || !status[1].matches("\\d{3}")) throw new IOException("not an HTTP answer from " + base);
+      if (split < 0 || status.length < 2 || !status[1].matches("\\d{3}"))
+        throw new IOException("not an HTTP answer from " + base);
       return new Response(Integer.parseInt(status[1]), all.substring(split + 4));
     }
   }

@@ -22,12 +22,28 @@ public interface Ranges {
   /** The same read through jetcd, bounded by {@code timeout}. */
   static Ranges of(Client client, Duration timeout) {
     return (dir, limit, doing) -> {
-      GetOption opt = GetOption.builder().isPrefix(true).withSortField(GetOption.SortTarget.CREATE)
-          .withSortOrder(GetOption.SortOrder.ASCEND).withLimit(limit).build();
+      GetOption opt =
+          GetOption.builder()
+              .isPrefix(true)
+              .withSortField(GetOption.SortTarget.CREATE)
+              .withSortOrder(GetOption.SortOrder.ASCEND)
+              .withLimit(limit)
+              .build();
       try {
-        return client.getKVClient().get(Etcd.bytes(dir), opt).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).join().getKvs()
-            .stream().map(kv -> new Kv(kv.getKey().toString(StandardCharsets.UTF_8), kv.getValue().toString(StandardCharsets.UTF_8),
-                kv.getCreateRevision())).toList();
+        return client
+            .getKVClient()
+            .get(Etcd.bytes(dir), opt)
+            .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+            .join()
+            .getKvs()
+            .stream()
+            .map(
+                kv ->
+                    new Kv(
+                        kv.getKey().toString(StandardCharsets.UTF_8),
+                        kv.getValue().toString(StandardCharsets.UTF_8),
+                        kv.getCreateRevision()))
+            .toList();
       } catch (RuntimeException e) {
         throw Etcd.failure(e, doing);
       }

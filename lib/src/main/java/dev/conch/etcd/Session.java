@@ -14,10 +14,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * A lease kept alive by our own loop of single keepalives, so that we know when each request left and
- * can hold the deadline on our own clock ({@link Deadline}). The session is lost when etcd says the
- * lease is gone, when the owner reports its key deleted, or when the deadline passes unrenewed, even if
- * etcd cannot be heard at all.
+ * A lease kept alive by our own loop of single keepalives, so that we know when each request left
+ * and can hold the deadline on our own clock ({@link Deadline}). The session is lost when etcd says
+ * the lease is gone, when the owner reports its key deleted, or when the deadline passes unrenewed,
+ * even if etcd cannot be heard at all.
  */
 public final class Session implements AutoCloseable {
   private final Client client;
@@ -34,21 +34,31 @@ public final class Session implements AutoCloseable {
     this.lease = lease;
     this.ttl = ttl;
     this.deadline = new Deadline(sentNanos, ttl);
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "conch-keepalive");
-      t.setDaemon(true);
-      return t;
-    });
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "conch-keepalive");
+              t.setDaemon(true);
+              return t;
+            });
     long every = Math.max(200, ttl * 1000 / 3);
     timer.scheduleWithFixedDelay(this::keepAlive, every, every, TimeUnit.MILLISECONDS);
     armExpiry();
   }
 
-  /** Grants a lease of {@code ttlSeconds}; fails with 69 or 77 if etcd does not answer in the dial timeout. */
+  /**
+   * Grants a lease of {@code ttlSeconds}; fails with 69 or 77 if etcd does not answer in the dial
+   * timeout.
+   */
   public static Session open(Client client, long ttlSeconds, Duration dialTimeout) {
     long sent = System.nanoTime();
     try {
-      var grant = client.getLeaseClient().grant(ttlSeconds).orTimeout(dialTimeout.toMillis(), TimeUnit.MILLISECONDS).join();
+      var grant =
+          client
+              .getLeaseClient()
+              .grant(ttlSeconds)
+              .orTimeout(dialTimeout.toMillis(), TimeUnit.MILLISECONDS)
+              .join();
       return new Session(client, grant.getID(), grant.getTTL(), sent);
     } catch (RuntimeException e) {
       throw Etcd.failure(e, "granting a lease");
@@ -78,8 +88,8 @@ public final class Session implements AutoCloseable {
   }
 
   /**
-   * Calls {@code listener} with the time left after every acknowledged keepalive (feeds a child's dead
-   * man's switch) until the returned handle is run.
+   * Calls {@code listener} with the time left after every acknowledged keepalive (feeds a child's
+   * dead man's switch) until the returned handle is run.
    */
   public Runnable onRenew(Consumer<Duration> listener) {
     onRenew.add(listener);
@@ -93,7 +103,9 @@ public final class Session implements AutoCloseable {
   private void keepAlive() {
     if (lost.isDone()) return;
     long sent = System.nanoTime();
-    client.getLeaseClient().keepAliveOnce(lease)
+    client
+        .getLeaseClient()
+        .keepAliveOnce(lease)
         .orTimeout(Math.max(200, ttl * 1000 / 3), TimeUnit.MILLISECONDS)
         .whenComplete((r, e) -> acknowledged(sent, r, e == null ? null : Etcd.unwrap(e)));
   }
@@ -113,10 +125,16 @@ public final class Session implements AutoCloseable {
   private synchronized void armExpiry() {
     if (expiry != null) expiry.cancel(false);
     if (lost.isDone() || timer.isShutdown()) return;
-    expiry = timer.schedule(() -> {
-      if (expired()) lose("no keepalive acknowledged within the " + ttl + "s TTL: lease deadline passed");
-      else armExpiry();
-    }, deadline.remainingNanos(System.nanoTime()), TimeUnit.NANOSECONDS);
+    expiry =
+        timer.schedule(
+            () -> {
+              if (expired())
+                lose(
+                    "no keepalive acknowledged within the " + ttl + "s TTL: lease deadline passed");
+              else armExpiry();
+            },
+            deadline.remainingNanos(System.nanoTime()),
+            TimeUnit.NANOSECONDS);
   }
 
   /** Stops renewing and revokes the lease, which deletes every key attached to it. Best effort. */

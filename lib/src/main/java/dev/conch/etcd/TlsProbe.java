@@ -27,15 +27,18 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * Why a TLS connection to etcd fails, in one line. jetcd retries a failed handshake like an unreachable
- * server and reports only a timeout, so when a TLS client cannot reach etcd conch shakes hands once
- * itself, with the same files, to tell "refused" (wrong CA, expired or missing certificate) from
- * "unreachable". Only on that failure path: a working connection never pays for it.
+ * Why a TLS connection to etcd fails, in one line. jetcd retries a failed handshake like an
+ * unreachable server and reports only a timeout, so when a TLS client cannot reach etcd conch
+ * shakes hands once itself, with the same files, to tell "refused" (wrong CA, expired or missing
+ * certificate) from "unreachable". Only on that failure path: a working connection never pays for
+ * it.
  */
 final class TlsProbe {
   private TlsProbe() {}
 
-  /** The first endpoint's TLS problem, or null if the handshake works (or nothing answers at all). */
+  /**
+   * The first endpoint's TLS problem, or null if the handshake works (or nothing answers at all).
+   */
   static String problem(Connection c) {
     URI uri = URI.create(c.endpoints().get(0));
     int timeout = (int) Math.min(3000, Math.max(500, c.dialTimeout().toMillis()));
@@ -47,7 +50,8 @@ final class TlsProbe {
       p.setApplicationProtocols(new String[] {"h2"});
       s.setSSLParameters(p);
       s.startHandshake();
-      // TLS 1.3: a server refuses our certificate only after the handshake, in its first record, at once
+      // TLS 1.3: a server refuses our certificate only after the handshake, in its first record, at
+      // once
       s.setSoTimeout(Math.min(timeout, 1000));
       s.getInputStream().read();
       return null;
@@ -62,19 +66,32 @@ final class TlsProbe {
 
   private static String describe(Exception e, Connection c) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof CertificateExpiredException || t instanceof CertificateNotYetValidException) {
+      if (t instanceof CertificateExpiredException
+          || t instanceof CertificateNotYetValidException) {
         return "the server's certificate is not valid now (" + t.getMessage() + ")";
       }
-      if (t instanceof java.security.cert.CertPathBuilderException || t instanceof java.security.cert.CertPathValidatorException) {
-        return "the server's certificate is not signed by a CA in " + (c.cacert() == null ? "the JDK's trust store (give --cacert)" : "--cacert " + c.cacert());
+      if (t instanceof java.security.cert.CertPathBuilderException
+          || t instanceof java.security.cert.CertPathValidatorException) {
+        return "the server's certificate is not signed by a CA in "
+            + (c.cacert() == null
+                ? "the JDK's trust store (give --cacert)"
+                : "--cacert " + c.cacert());
       }
-      if (t instanceof java.security.cert.CertificateException && String.valueOf(t.getMessage()).contains("No subject alternative")) {
-        return "the server's certificate does not name " + URI.create(c.endpoints().get(0)).getHost() + " (" + t.getMessage() + ")";
+      if (t instanceof java.security.cert.CertificateException
+          && String.valueOf(t.getMessage()).contains("No subject alternative")) {
+        return "the server's certificate does not name "
+            + URI.create(c.endpoints().get(0)).getHost()
+            + " ("
+            + t.getMessage()
+            + ")";
       }
     }
     String msg = String.valueOf(e.getMessage());
     if (msg.contains("alert")) {
-      String mine = c.cert() == null ? "we sent no client certificate (give --cert and --key)" : clientCertState(c.cert());
+      String mine =
+          c.cert() == null
+              ? "we sent no client certificate (give --cert and --key)"
+              : clientCertState(c.cert());
       return "etcd rejected the connection (" + msg + "): " + mine;
     }
     return msg.replaceAll("\\s+", " ");
@@ -85,8 +102,13 @@ final class TlsProbe {
     try {
       X509Certificate x = (X509Certificate) certificates(cert).iterator().next();
       Date now = new Date();
-      if (now.after(x.getNotAfter())) return "the client certificate " + cert + " expired on " + x.getNotAfter().toInstant();
-      if (now.before(x.getNotBefore())) return "the client certificate " + cert + " is valid only from " + x.getNotBefore().toInstant();
+      if (now.after(x.getNotAfter()))
+        return "the client certificate " + cert + " expired on " + x.getNotAfter().toInstant();
+      if (now.before(x.getNotBefore()))
+        return "the client certificate "
+            + cert
+            + " is valid only from "
+            + x.getNotBefore().toInstant();
       return "the client certificate " + cert + " is not one etcd trusts (signed by another CA?)";
     } catch (IOException | GeneralSecurityException | RuntimeException e) {
       return "the client certificate " + cert + " is unreadable";
@@ -94,7 +116,8 @@ final class TlsProbe {
   }
 
   private static SSLContext context(Connection c) throws IOException, GeneralSecurityException {
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     if (c.cacert() == null) {
       tmf.init((KeyStore) null);
     } else {
@@ -108,7 +131,8 @@ final class TlsProbe {
     if (c.cert() != null && c.key() != null) {
       KeyStore mine = KeyStore.getInstance("PKCS12");
       mine.load(null, null);
-      mine.setKeyEntry("me", key(c.key()), new char[0], certificates(c.cert()).toArray(Certificate[]::new));
+      mine.setKeyEntry(
+          "me", key(c.key()), new char[0], certificates(c.cert()).toArray(Certificate[]::new));
       kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(mine, new char[0]);
     }
@@ -117,7 +141,8 @@ final class TlsProbe {
     return ctx;
   }
 
-  private static Collection<? extends Certificate> certificates(Path pem) throws IOException, GeneralSecurityException {
+  private static Collection<? extends Certificate> certificates(Path pem)
+      throws IOException, GeneralSecurityException {
     try (InputStream in = Files.newInputStream(pem)) {
       return java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in);
     }

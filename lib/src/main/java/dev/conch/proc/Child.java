@@ -15,10 +15,10 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The command, run under conch's dead man's switch (watchdog.sh): in a process group of its own, with
- * the wrapper's stdin, stdout and stderr, and killed by the watchdog if the wrapper stops renewing the
- * deadline, dies, or says so. The exit status is the command's own (128+N when killed by signal N),
- * reported only once nothing of its group is left.
+ * The command, run under conch's dead man's switch (watchdog.sh): in a process group of its own,
+ * with the wrapper's stdin, stdout and stderr, and killed by the watchdog if the wrapper stops
+ * renewing the deadline, dies, or says so. The exit status is the command's own (128+N when killed
+ * by signal N), reported only once nothing of its group is left.
  */
 public final class Child {
   private static final String WATCHDOG = resource("watchdog.sh");
@@ -31,10 +31,10 @@ public final class Child {
   }
 
   /**
-   * Does once, ahead of time, what a JVM's first {@link #start} would do cold: a temporary name (its
-   * SecureRandom seeds itself) and a process spawn (the JDK's launcher is set up). Cold, these cost tens
-   * of ms; a wrapper pays them while it waits, not between the previous holder's exit and its own start.
-   * Leaves nothing behind.
+   * Does once, ahead of time, what a JVM's first {@link #start} would do cold: a temporary name
+   * (its SecureRandom seeds itself) and a process spawn (the JDK's launcher is set up). Cold, these
+   * cost tens of ms; a wrapper pays them while it waits, not between the previous holder's exit and
+   * its own start. Leaves nothing behind.
    */
   public static void warmUp() {
     try {
@@ -50,20 +50,33 @@ public final class Child {
 
   private static Path fifo() throws IOException, InterruptedException {
     Path fifo = Files.createTempDirectory("conch-").resolve("ctl");
-    if (new ProcessBuilder("mkfifo", "-m", "600", fifo.toString()).inheritIO().start().waitFor() != 0) {
+    if (new ProcessBuilder("mkfifo", "-m", "600", fifo.toString()).inheritIO().start().waitFor()
+        != 0) {
       throw new IOException("mkfifo " + fifo + " failed");
     }
     return fifo;
   }
 
   /** Starts {@code cmd}; the watchdog kills it unless renewed within {@code deadline}. */
-  public static Child start(List<String> cmd, Map<String, String> env, Duration killAfter, Duration deadline) {
+  public static Child start(
+      List<String> cmd, Map<String, String> env, Duration killAfter, Duration deadline) {
     try {
       Path fifo = fifo();
-      // Opened read-write so that opening never blocks; the watchdog sees EOF once this JVM is gone.
+      // Opened read-write so that opening never blocks; the watchdog sees EOF once this JVM is
+      // gone.
       RandomAccessFile control = new RandomAccessFile(fifo.toFile(), "rw");
-      List<String> argv = new ArrayList<>(List.of("setsid", "bash", "-c", WATCHDOG, "conch", fifo.toString(),
-          Durations.seconds(killAfter), Long.toString(Math.max(1, killAfter.toMillis() / 100)), Durations.seconds(atLeastOneMs(deadline))));
+      List<String> argv =
+          new ArrayList<>(
+              List.of(
+                  "setsid",
+                  "bash",
+                  "-c",
+                  WATCHDOG,
+                  "conch",
+                  fifo.toString(),
+                  Durations.seconds(killAfter),
+                  Long.toString(Math.max(1, killAfter.toMillis() / 100)),
+                  Durations.seconds(atLeastOneMs(deadline))));
       argv.addAll(cmd);
       ProcessBuilder pb = new ProcessBuilder(argv).inheritIO();
       // the etcd password is for conch alone: the command (and whatever it runs) never sees it
@@ -106,7 +119,10 @@ public final class Child {
     }
   }
 
-  /** Closes the control channel; only after {@link #exit()} completed, or the watchdog reads it as our death. */
+  /**
+   * Closes the control channel; only after {@link #exit()} completed, or the watchdog reads it as
+   * our death.
+   */
   public void close() {
     try {
       control.close();

@@ -7,12 +7,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
- * SIGTERM, SIGINT and SIGHUP as a future, instead of the JVM's default of exiting at once: the wrapper
- * decides what a signal means (withdraw while waiting, forward while holding).
+ * SIGTERM, SIGINT and SIGHUP as a future, instead of the JVM's default of exiting at once: the
+ * wrapper decides what a signal means (withdraw while waiting, forward while holding).
  *
- * <p>sun.misc.Signal (module jdk.unsupported) is the JDK's only signal API. It is reached reflectively:
- * javac's "internal proprietary API" warning cannot be suppressed, and the build treats warnings as
- * errors.
+ * <p>sun.misc.Signal (module jdk.unsupported) is the JDK's only signal API. It is reached
+ * reflectively: javac's "internal proprietary API" warning cannot be suppressed, and the build
+ * treats warnings as errors.
  */
 public final class Signals {
   public static final Map<String, Integer> NUMBERS = Map.of("HUP", 1, "INT", 2, "TERM", 15);
@@ -27,15 +27,21 @@ public final class Signals {
       Class<?> signal = Class.forName("sun.misc.Signal");
       Class<?> handler = Class.forName("sun.misc.SignalHandler");
       Method getName = signal.getMethod("getName");
-      Object onSignal = Proxy.newProxyInstance(Signals.class.getClassLoader(), new Class<?>[] {handler}, (proxy, m, args) -> {
-        if (!m.getName().equals("handle")) return m.invoke(s, args); // equals, hashCode, toString
-        String name = (String) getName.invoke(args[0]);
-        s.first.complete(name);
-        s.onEach.accept(name);
-        return null;
-      });
+      Object onSignal =
+          Proxy.newProxyInstance(
+              Signals.class.getClassLoader(),
+              new Class<?>[] {handler},
+              (proxy, m, args) -> {
+                if (!m.getName().equals("handle"))
+                  return m.invoke(s, args); // equals, hashCode, toString
+                String name = (String) getName.invoke(args[0]);
+                s.first.complete(name);
+                s.onEach.accept(name);
+                return null;
+              });
       Method handle = signal.getMethod("handle", signal, handler);
-      for (String name : NUMBERS.keySet()) handle.invoke(null, signal.getConstructor(String.class).newInstance(name), onSignal);
+      for (String name : NUMBERS.keySet())
+        handle.invoke(null, signal.getConstructor(String.class).newInstance(name), onSignal);
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("this JVM has no sun.misc.Signal", e);
     }

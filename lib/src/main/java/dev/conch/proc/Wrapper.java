@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * Runs a command only while its session holds a slot (contract section 4): queue, wait, run, release.
- * Every wait is a race of futures (turn, signal, timeout, lease loss); nothing polls.
+ * Runs a command only while its session holds a slot (contract section 4): queue, wait, run,
+ * release. Every wait is a race of futures (turn, signal, timeout, lease loss); nothing polls.
  */
 public final class Wrapper {
   private static final int LOST = -1;
@@ -48,11 +48,17 @@ public final class Wrapper {
         Slot slot = slots.apply(session);
         long rev = slot.join(Holder.self(hold.cmd(), session.ttl(), session.lease()));
         KeyWaits.deleted(client, slot.key(), rev + 1)
-            .thenRun(() -> session.lose("its key " + Keys.leaseHex(session.lease()) + " was deleted"));
-        Child.warmUp(); // queued already: the cold start-up of the child's machinery is not the handover's
+            .thenRun(
+                () -> session.lose("its key " + Keys.leaseHex(session.lease()) + " was deleted"));
+        Child.warmUp(); // queued already: the cold start-up of the child's machinery is not the
+        // handover's
         await(slot, session);
         if (session.lost().isDone()) {
-          log.always("lost", "lost its place while waiting (" + session.lost().join() + "); queueing again", "lease", Keys.leaseHex(session.lease()));
+          log.always(
+              "lost",
+              "lost its place while waiting (" + session.lost().join() + "); queueing again",
+              "lease",
+              Keys.leaseHex(session.lease()));
           continue;
         }
         int rc = holdAndRun(slot, session, rev);
@@ -87,54 +93,97 @@ public final class Wrapper {
       throw new Exit.Failure(Exit.NOT_ACQUIRED, "not acquired: held by another (--nonblock)");
     }
     CompletableFuture<Long> turn = slot.acquired();
-    CompletableFuture<Void> timeout = hold.timeout() == null ? new CompletableFuture<>()
-        : new CompletableFuture<Void>().completeOnTimeout(null, hold.timeout().toMillis(), TimeUnit.MILLISECONDS);
-    CompletableFuture.anyOf(turn, timeout, signals.first(), session.lost()).handle((v, e) -> null).join();
+    CompletableFuture<Void> timeout =
+        hold.timeout() == null
+            ? new CompletableFuture<>()
+            : new CompletableFuture<Void>()
+                .completeOnTimeout(null, hold.timeout().toMillis(), TimeUnit.MILLISECONDS);
+    CompletableFuture.anyOf(turn, timeout, signals.first(), session.lost())
+        .handle((v, e) -> null)
+        .join();
     if (signals.first().isDone()) {
       slot.leave();
       throw interrupted();
     }
     if (session.lost().isDone() || turn.isDone() && !turn.isCompletedExceptionally()) return;
-    Throwable failed = turn.isCompletedExceptionally() ? turn.handle((v, e) -> e).join() : null; // leaving cancels turn
+    Throwable failed =
+        turn.isCompletedExceptionally()
+            ? turn.handle((v, e) -> e).join()
+            : null; // leaving cancels turn
     slot.leave();
     if (failed != null) throw Etcd.failure(failed, "waiting for " + hold.name());
-    throw new Exit.Failure(Exit.NOT_ACQUIRED, "not acquired within --timeout " + Durations.format(hold.timeout()));
+    throw new Exit.Failure(
+        Exit.NOT_ACQUIRED, "not acquired within --timeout " + Durations.format(hold.timeout()));
   }
 
   /**
-   * Holds the slot: runs the command, again under --restart. The exit code (70 when the lease was lost),
-   * or LOST to queue again.
+   * Holds the slot: runs the command, again under --restart. The exit code (70 when the lease was
+   * lost), or LOST to queue again.
    */
   private int holdAndRun(Slot slot, Session session, long rev) {
     String lease = Keys.leaseHex(session.lease());
-    Map<String, String> env = Map.of("CONCH_TOOL", hold.tool(), "CONCH_NAME", hold.name(),
-        "CONCH_REV", Long.toString(rev), "CONCH_LEASE", lease);
+    Map<String, String> env =
+        Map.of(
+            "CONCH_TOOL",
+            hold.tool(),
+            "CONCH_NAME",
+            hold.name(),
+            "CONCH_REV",
+            Long.toString(rev),
+            "CONCH_LEASE",
+            lease);
     log.verbose("acquired", null, "rev", rev, "lease", lease);
     while (true) {
       long started = System.nanoTime();
       Child child = Child.start(hold.cmd(), env, hold.killAfter(), session.remaining());
       Runnable unrenew = session.onRenew(child::renew);
       signals.onEach(sig -> signal(child, sig, "forwarded to the command", rev, lease));
-      if (signals.first().isDone()) signal(child, signals.first().join(), "forwarded to the command", rev, lease);
+      if (signals.first().isDone())
+        signal(child, signals.first().join(), "forwarded to the command", rev, lease);
       CompletableFuture.anyOf(child.exit(), session.lost()).join();
       boolean lost = session.lost().isDone() || session.expired();
       boolean again = hold.restart() && !signals.first().isDone();
       if (lost) {
-        log.always("lost", "lease lost while holding (" + session.lost().getNow("lease deadline passed") + "); the command is terminated, "
-            + (again ? "then conch campaigns again" : "then conch exits " + Exit.LEASE_LOST), "rev", rev, "lease", lease);
+        log.always(
+            "lost",
+            "lease lost while holding ("
+                + session.lost().getNow("lease deadline passed")
+                + "); the command is terminated, "
+                + (again ? "then conch campaigns again" : "then conch exits " + Exit.LEASE_LOST),
+            "rev",
+            rev,
+            "lease",
+            lease);
         if (!child.exit().isDone()) signal(child, "TERM", "lease lost", rev, lease);
       }
       int rc = child.exit().join();
       unrenew.run();
       signals.onEach(s -> {});
       child.close();
-      if (lost) return hold.restart() && !signals.first().isDone() ? LOST : Exit.LEASE_LOST; // a signal meanwhile ends conch
+      if (lost)
+        return hold.restart() && !signals.first().isDone()
+            ? LOST
+            : Exit.LEASE_LOST; // a signal meanwhile ends conch
       if (!again) return release(slot, rc, rev, lease);
       Duration delay = backoff.after(Duration.ofNanos(System.nanoTime() - started));
-      log.always("restart", "command exited " + rc + "; running it again in " + Durations.format(delay), "exit", rc, "rev", rev, "lease", lease);
+      log.always(
+          "restart",
+          "command exited " + rc + "; running it again in " + Durations.format(delay),
+          "exit",
+          rc,
+          "rev",
+          rev,
+          "lease",
+          lease);
       if (pause(delay, session)) {
         if (signals.first().isDone()) return release(slot, rc, rev, lease);
-        log.always("lost", "lease lost while pausing (" + session.lost().join() + "); campaigning again", "rev", rev, "lease", lease);
+        log.always(
+            "lost",
+            "lease lost while pausing (" + session.lost().join() + "); campaigning again",
+            "rev",
+            rev,
+            "lease",
+            lease);
         return LOST;
       }
     }
@@ -154,7 +203,8 @@ public final class Wrapper {
 
   /** Waits {@code d}; true if a signal (or the session's loss) cut it short. */
   private boolean pause(Duration d, Session session) {
-    CompletableFuture<Void> done = new CompletableFuture<Void>().completeOnTimeout(null, d.toMillis(), TimeUnit.MILLISECONDS);
+    CompletableFuture<Void> done =
+        new CompletableFuture<Void>().completeOnTimeout(null, d.toMillis(), TimeUnit.MILLISECONDS);
     CompletableFuture<String> lost = session == null ? new CompletableFuture<>() : session.lost();
     CompletableFuture.anyOf(done, signals.first(), lost).join();
     return signals.first().isDone() || lost.isDone();
@@ -162,6 +212,8 @@ public final class Wrapper {
 
   private Exit.Failure interrupted() {
     String sig = signals.first().join();
-    return new Exit.Failure(Exit.signalled(Signals.NUMBERS.get(sig)), "interrupted by SIG" + sig + " while waiting; withdrew, the command never ran");
+    return new Exit.Failure(
+        Exit.signalled(Signals.NUMBERS.get(sig)),
+        "interrupted by SIG" + sig + " while waiting; withdrew, the command never ran");
   }
 }

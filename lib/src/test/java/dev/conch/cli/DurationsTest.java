@@ -19,8 +19,12 @@ class DurationsTest {
 
   @Test
   void rejectsAnythingElseAsUsage() {
-    for (String bad : new String[] {"", "5", "s", "5 s", "-5s", "5d", "1.5s", "5S", "5sec", "9999999999s", null}) {
-      Exit.Failure f = assertThrows(Exit.Failure.class, () -> Durations.parse(bad), String.valueOf(bad));
+    for (String bad :
+        new String[] {
+          "", "5", "s", "5 s", "-5s", "5d", "1.5s", "5S", "5sec", "9999999999s", null
+        }) {
+      Exit.Failure f =
+          assertThrows(Exit.Failure.class, () -> Durations.parse(bad), String.valueOf(bad));
       assertEquals(Exit.USAGE, f.code);
     }
   }

@@ -18,9 +18,25 @@ class HostPortTest {
 
   @Test
   void anythingElseIsUsage() {
-    for (String bad : new String[] {"", "9464", ":9464", "127.0.0.1", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:99999",
-        "::1:9464", "[::1]", "host:port", "a b:1", "http://127.0.0.1:9464", null}) {
-      Exit.Failure f = assertThrows(Exit.Failure.class, () -> HostPort.parse(bad), String.valueOf(bad));
+    for (String bad :
+        new String[] {
+          "",
+          "9464",
+          ":9464",
+          "127.0.0.1",
+          "127.0.0.1:",
+          "127.0.0.1:0",
+          "127.0.0.1:65536",
+          "127.0.0.1:99999",
+          "::1:9464",
+          "[::1]",
+          "host:port",
+          "a b:1",
+          "http://127.0.0.1:9464",
+          null
+        }) {
+      Exit.Failure f =
+          assertThrows(Exit.Failure.class, () -> HostPort.parse(bad), String.valueOf(bad));
       assertEquals(Exit.USAGE, f.code);
     }
   }

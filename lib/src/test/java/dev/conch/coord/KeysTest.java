@@ -19,7 +19,10 @@ class KeysTest {
   @Test
   void namesCannotReachAnotherNamesKeys() {
     Keys k = Keys.under("/conch");
-    for (String bad : new String[] {"", "a/b", "..", ".hidden", "-x", "_x", "a b", "a\nb", "é", "x".repeat(129), null}) {
+    for (String bad :
+        new String[] {
+          "", "a/b", "..", ".hidden", "-x", "_x", "a b", "a\nb", "é", "x".repeat(129), null
+        }) {
       Exit.Failure f = assertThrows(Exit.Failure.class, () -> k.office(bad), String.valueOf(bad));
       assertEquals(Exit.USAGE, f.code);
     }

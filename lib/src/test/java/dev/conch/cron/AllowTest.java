@@ -21,20 +21,29 @@ class AllowTest {
     Allow a = Allow.of(List.of("/opt/jobs/*"));
     assertTrue(a.allows(List.of("/opt/jobs/purge.sh")));
     assertTrue(a.allows(List.of("/opt/jobs/purge.sh", "--all", "7")), "plain arguments");
-    assertFalse(a.allows(List.of("/opt/jobs/../../bin/sh", "-c", "id")), "no way out of the directory");
-    assertFalse(a.allows(List.of("/opt/jobs/purge.sh", "/etc/shadow")), "no path argument with one star");
-    assertTrue(a.allows(List.of("/opt/jobs/purge.sh", "a; id")), "an argument, never a shell line: purge.sh gets it as one argument");
+    assertFalse(
+        a.allows(List.of("/opt/jobs/../../bin/sh", "-c", "id")), "no way out of the directory");
+    assertFalse(
+        a.allows(List.of("/opt/jobs/purge.sh", "/etc/shadow")), "no path argument with one star");
+    assertTrue(
+        a.allows(List.of("/opt/jobs/purge.sh", "a; id")),
+        "an argument, never a shell line: purge.sh gets it as one argument");
     assertFalse(a.allows(List.of("bash", "-c", "/opt/jobs/purge.sh")));
     assertFalse(a.allows(List.of("/opt/jobsx/purge.sh")));
   }
 
   @Test
   void twoStarsCrossSlashesAndQuotedArgumentsAreUnambiguous() {
-    assertTrue(Allow.of(List.of("/opt/jobs/report.sh **")).allows(List.of("/opt/jobs/report.sh", "/srv/out", "x y")));
-    assertEquals("/bin/echo 'a b' '' 'it'\\''s'", Allow.commandLine(List.of("/bin/echo", "a b", "", "it's")));
+    assertTrue(
+        Allow.of(List.of("/opt/jobs/report.sh **"))
+            .allows(List.of("/opt/jobs/report.sh", "/srv/out", "x y")));
+    assertEquals(
+        "/bin/echo 'a b' '' 'it'\\''s'",
+        Allow.commandLine(List.of("/bin/echo", "a b", "", "it's")));
     Allow exact = Allow.of(List.of("/bin/echo 'a b'"));
     assertTrue(exact.allows(List.of("/bin/echo", "a b")));
-    assertFalse(exact.allows(List.of("/bin/echo", "a", "b")), "two arguments are not one with a space");
+    assertFalse(
+        exact.allows(List.of("/bin/echo", "a", "b")), "two arguments are not one with a space");
     assertTrue(Allow.of(List.of("/usr/bin/backup-?")).allows(List.of("/usr/bin/backup-1")));
     assertTrue(Allow.of(List.of("a", "b")).allows(List.of("b")), "any pattern of several");
   }

@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 class MetricsTest {
   @Test
   void freshMetricsShowEveryFamilyAndZeroes() {
-    assertEquals("""
+    assertEquals(
+        """
         # HELP conch_cron_runs_total Ticks this daemon claimed, by job and final state: ok, failed (the run ended), skipped (the previous run was still going), missed (noticed too late).
         # TYPE conch_cron_runs_total counter
         # HELP conch_cron_start_lateness_seconds How long after its tick each run started.
@@ -39,7 +40,8 @@ class MetricsTest {
         # HELP conch_daemon_lease_losses_total Times this daemon lost its lease and registered again.
         # TYPE conch_daemon_lease_losses_total counter
         conch_daemon_lease_losses_total 0
-        """, new Metrics().render());
+        """,
+        new Metrics().render());
   }
 
   @Test
@@ -61,7 +63,8 @@ class MetricsTest {
     m.leaseLost();
     m.zombies(2);
     String text = m.render();
-    assertEquals("""
+    assertEquals(
+        """
         conch_cron_runs_total{job="a",state="failed"} 1
         conch_cron_runs_total{job="a",state="ok"} 2
         conch_cron_runs_total{job="b",state="skipped"} 1
@@ -85,7 +88,8 @@ class MetricsTest {
         conch_etcd_errors_total{op="claim"} 2
         conch_etcd_errors_total{op="trim"} 1
         conch_daemon_lease_losses_total 1
-        """, text.lines().filter(l -> !l.startsWith("#")).map(l -> l + "\n").reduce("", String::concat));
+        """,
+        text.lines().filter(l -> !l.startsWith("#")).map(l -> l + "\n").reduce("", String::concat));
   }
 
   @Test
@@ -93,6 +97,11 @@ class MetricsTest {
     Metrics m = new Metrics();
     m.claimed("a\"b\\c\nd");
     String text = m.render();
-    assertEquals(1, text.lines().filter(l -> l.equals("conch_cron_ticks_claimed_total{job=\"a\\\"b\\\\c\\nd\"} 1")).count(), text);
+    assertEquals(
+        1,
+        text.lines()
+            .filter(l -> l.equals("conch_cron_ticks_claimed_total{job=\"a\\\"b\\\\c\\nd\"} 1"))
+            .count(),
+        text);
   }
 }

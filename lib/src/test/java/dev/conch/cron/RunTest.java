@@ -2,8 +2,8 @@ package dev.conch.cron;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -12,18 +12,22 @@ import org.junit.jupiter.api.Test;
 
 class RunTest {
   static final Instant T = Instant.parse("2026-11-24T10:00:00Z");
-  static final Run CLAIM = new Run(T.toString(), Run.RUNNING, "h", 7L, "abc", T.toString(), null, null, null);
+  static final Run CLAIM =
+      new Run(T.toString(), Run.RUNNING, "h", 7L, "abc", T.toString(), null, null, null);
 
   @Test
   void aRunningClaimOfALiveDaemonIsRunning() {
     assertEquals(Run.RUNNING, CLAIM.shownState(Set.of("abc"), null, T.plusSeconds(3600)));
-    assertEquals(Run.RUNNING, CLAIM.shownState(Set.of("abc"), Duration.ofMinutes(5), T.plusSeconds(300)));
+    assertEquals(
+        Run.RUNNING, CLAIM.shownState(Set.of("abc"), Duration.ofMinutes(5), T.plusSeconds(300)));
   }
 
   @Test
   void aClaimWhoseDaemonIsGoneOrThatOutlivedItsTimeoutIsAZombie() {
     assertEquals(Run.ZOMBIE, CLAIM.shownState(Set.of("other"), null, T));
-    assertEquals(Run.ZOMBIE, CLAIM.shownState(Set.of("abc"), Duration.ofMinutes(5), T.plusSeconds(5 * 60 + 61)));
+    assertEquals(
+        Run.ZOMBIE,
+        CLAIM.shownState(Set.of("abc"), Duration.ofMinutes(5), T.plusSeconds(5 * 60 + 61)));
   }
 
   @Test
@@ -41,7 +45,8 @@ class RunTest {
   @Test
   void onlyAClaimOfALiveDaemonWithinItsTimeoutIsGoing() {
     assertTrue(CLAIM.going(Set.of("abc"), null, T));
-    assertFalse(CLAIM.going(Set.of(), null, T), "a zombie is not going: overlap skip must not wait for it");
+    assertFalse(
+        CLAIM.going(Set.of(), null, T), "a zombie is not going: overlap skip must not wait for it");
     assertFalse(CLAIM.as(Run.SKIPPED).going(Set.of("abc"), null, T), "a skipped tick never ran");
     assertFalse(CLAIM.finished(T, 0, false).going(Set.of("abc"), null, T));
   }

@@ -13,7 +13,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ScheduleTest {
   /** spec | zone | after | the next ticks, as instants */
   @ParameterizedTest(name = "{0} in {1} after {2}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       */5 * * * *  | UTC | 2026-03-01T10:02:00Z | 2026-03-01T10:05:00Z 2026-03-01T10:10:00Z
       0 9 * * 1-5  | UTC | 2026-11-27T09:00:00Z | 2026-11-30T09:00:00Z 2026-12-01T09:00:00Z
       30 2 1 * *   | UTC | 2026-01-15T00:00:00Z | 2026-02-01T02:30:00Z 2026-03-01T02:30:00Z
@@ -52,7 +55,10 @@ class ScheduleTest {
   }
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       * * * *      | UTC
       61 * * * *   | UTC
       * * * * * *  | UTC

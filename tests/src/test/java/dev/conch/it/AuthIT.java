@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * conch against an etcd with authentication enabled: user alice may read and write only under /allowed/.
- * Refusals exit 77 with one line and never run the command; the password reaches neither the child nor etcd.
+ * conch against an etcd with authentication enabled: user alice may read and write only under
+ * /allowed/. Refusals exit 77 with one line and never run the command; the password reaches neither
+ * the child nor etcd.
  */
 class AuthIT {
   static final String ROOT_AUTH = "root:rootpw-" + ProcessHandle.current().pid();
@@ -33,8 +34,14 @@ class AuthIT {
     ctl("role", "grant-permission", "conch", "--prefix=true", "readwrite", "/allowed/");
     ctl("user", "grant-role", "alice", "conch");
     ctl("auth", "enable");
-    assertEquals(0, Etcdctl.run(etcd.endpoint(), "--user", "alice:" + PASSWORD, "put", "/allowed/probe", "x").code(), "alice may write /allowed/");
-    assertTrue(Etcdctl.run(etcd.endpoint(), "get", "/allowed/probe").code() != 0, "auth is on: anonymous reads refused");
+    assertEquals(
+        0,
+        Etcdctl.run(etcd.endpoint(), "--user", "alice:" + PASSWORD, "put", "/allowed/probe", "x")
+            .code(),
+        "alice may write /allowed/");
+    assertTrue(
+        Etcdctl.run(etcd.endpoint(), "get", "/allowed/probe").code() != 0,
+        "auth is on: anonymous reads refused");
   }
 
   static void ctl(String... args) {
@@ -51,7 +58,15 @@ class AuthIT {
 
   /** Keys under the Conch instance's prefix below {@code top}, read as root. */
   static List<String> keys(Conch c, String top) {
-    Procs.Result r = Etcdctl.run(etcd.endpoint(), "--user", ROOT_AUTH, "get", "--prefix", "--keys-only", top + c.prefix + "/");
+    Procs.Result r =
+        Etcdctl.run(
+            etcd.endpoint(),
+            "--user",
+            ROOT_AUTH,
+            "get",
+            "--prefix",
+            "--keys-only",
+            top + c.prefix + "/");
     assertEquals(0, r.code(), r.err());
     String out = r.out().strip();
     return out.isEmpty() ? List.of() : List.of(out.split("\\R+"));
@@ -60,7 +75,11 @@ class AuthIT {
   static void assertOneRefusal(Conch.Run r, String expected) {
     List<String> lines = r.stderr().lines().toList();
     assertEquals(1, lines.size(), "one line on stderr: " + r.stderr());
-    assertTrue(lines.get(0).matches("\\S+Z conch elect o: error exit=77 host=\\S+ pid=\\d+: etcd refused.*"), lines.get(0));
+    assertTrue(
+        lines
+            .get(0)
+            .matches("\\S+Z conch elect o: error exit=77 host=\\S+ pid=\\d+: etcd refused.*"),
+        lines.get(0));
     assertTrue(lines.get(0).contains(expected), lines.get(0));
   }
 
@@ -106,7 +125,9 @@ class AuthIT {
     Path file = c.file("pw");
     Files.writeString(file, PASSWORD + "\n"); // as `echo pw > file` writes it
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-    Conch.Run r = c.run("elect", "o", "--password-file", file.toString(), "--", "sh", "-c", "echo $CONCH_TOOL");
+    Conch.Run r =
+        c.run(
+            "elect", "o", "--password-file", file.toString(), "--", "sh", "-c", "echo $CONCH_TOOL");
     assertEquals(0, r.exit(0), r.stderr());
     assertEquals("elect\n", r.stdout());
   }
@@ -140,22 +161,32 @@ class AuthIT {
     String dump = String.join("\n", Conch.lines(env));
     assertTrue(dump.contains("CONCH_TOOL=elect"), "the child's environment was dumped: " + dump);
     assertFalse(dump.contains("CONCH_PASSWORD"), "CONCH_PASSWORD is not passed on to the command");
-    assertFalse(dump.contains(PASSWORD), "the password appears nowhere in the command's environment");
+    assertFalse(
+        dump.contains(PASSWORD), "the password appears nowhere in the command's environment");
   }
 
   @Test
   void passwordIsNotInTheHolderRecord() {
     Conch c = alice("/allowed", PASSWORD);
     Path up = c.file("up");
-    Conch.Run holder = c.start("elect", "o", "--", "sh", "-c", "echo up > \"$1\"; sleep 60", "sh", up.toString());
+    Conch.Run holder =
+        c.start("elect", "o", "--", "sh", "-c", "echo up > \"$1\"; sleep 60", "sh", up.toString());
     Conch.awaitLines(up, 1, 30_000);
     Conch.Run json = c.run("elect", "o", "--who", "--json");
     assertEquals(0, json.exit(0), json.stderr());
-    assertTrue(json.stdout().contains("\"pid\":" + holder.pid()) && json.stdout().contains("\"cmd\":[\"sh\""), json.stdout());
+    assertTrue(
+        json.stdout().contains("\"pid\":" + holder.pid())
+            && json.stdout().contains("\"cmd\":[\"sh\""),
+        json.stdout());
     assertFalse(json.stdout().contains(PASSWORD), json.stdout());
-    Procs.Result raw = Etcdctl.run(etcd.endpoint(), "--user", ROOT_AUTH, "get", "--prefix", "/allowed" + c.prefix + "/");
-    assertTrue(raw.out().contains("\"pid\":" + holder.pid()), "the holder's record as stored in etcd: " + raw.out());
-    assertFalse(raw.out().contains(PASSWORD), "nothing stored in etcd holds the password: " + raw.out());
+    Procs.Result raw =
+        Etcdctl.run(
+            etcd.endpoint(), "--user", ROOT_AUTH, "get", "--prefix", "/allowed" + c.prefix + "/");
+    assertTrue(
+        raw.out().contains("\"pid\":" + holder.pid()),
+        "the holder's record as stored in etcd: " + raw.out());
+    assertFalse(
+        raw.out().contains(PASSWORD), "nothing stored in etcd holds the password: " + raw.out());
     Procs.kill("TERM", holder.pid());
     assertEquals(143, holder.exit(20_000));
   }

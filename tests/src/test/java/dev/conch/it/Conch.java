@@ -13,11 +13,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Real conch wrapper processes, built from the checkout's scripts by JBang once (the same jar that
- * {@code ./jbang conch.java} runs) and then started as plain {@code java -cp} so tests pay one JVM start.
- * Each instance has its own key prefix, so tests run side by side on one etcd.
+ * {@code ./jbang conch.java} runs) and then started as plain {@code java -cp} so tests pay one JVM
+ * start. Each instance has its own key prefix, so tests run side by side on one etcd.
  */
 public final class Conch {
-  public static final Path ROOT = Path.of(System.getProperty("conch.root", "..")).toAbsolutePath().normalize();
+  public static final Path ROOT =
+      Path.of(System.getProperty("conch.root", "..")).toAbsolutePath().normalize();
   private static final AtomicInteger SEQ = new AtomicInteger();
   private static String classpath;
 
@@ -52,10 +53,26 @@ public final class Conch {
   /** The wrapper's classpath: the JBang-built conch.java jar and its //DEPS, the lib among them. */
   public static synchronized String classpath() {
     if (classpath == null) {
-      Procs.Result build = Procs.run(List.of(ROOT.resolve("jbang").toString(), "build", "--fresh", ROOT.resolve("conch.java").toString()), Map.of());
-      if (build.code() != 0) throw new IllegalStateException("jbang build conch.java failed: " + build.err());
-      Procs.Result info = Procs.run(List.of(ROOT.resolve("jbang").toString(), "info", "classpath", ROOT.resolve("conch.java").toString()), Map.of());
-      if (info.code() != 0) throw new IllegalStateException("jbang info classpath failed: " + info.err());
+      Procs.Result build =
+          Procs.run(
+              List.of(
+                  ROOT.resolve("jbang").toString(),
+                  "build",
+                  "--fresh",
+                  ROOT.resolve("conch.java").toString()),
+              Map.of());
+      if (build.code() != 0)
+        throw new IllegalStateException("jbang build conch.java failed: " + build.err());
+      Procs.Result info =
+          Procs.run(
+              List.of(
+                  ROOT.resolve("jbang").toString(),
+                  "info",
+                  "classpath",
+                  ROOT.resolve("conch.java").toString()),
+              Map.of());
+      if (info.code() != 0)
+        throw new IllegalStateException("jbang info classpath failed: " + info.err());
       classpath = info.out().strip();
     }
     return classpath;
@@ -63,8 +80,10 @@ public final class Conch {
 
   /** Starts {@code conch ARGS...}; stdout and stderr go to files of the run. */
   public Run start(String... args) {
-    // C1 only: a wrapper is short-lived and does little work; C2 compiling the TLS stack doubled each start's CPU on 2 cores
-    List<String> cmd = new ArrayList<>(List.of("java", "-XX:TieredStopAtLevel=1", "-cp", classpath(), "conch"));
+    // C1 only: a wrapper is short-lived and does little work; C2 compiling the TLS stack doubled
+    // each start's CPU on 2 cores
+    List<String> cmd =
+        new ArrayList<>(List.of("java", "-XX:TieredStopAtLevel=1", "-cp", classpath(), "conch"));
     cmd.addAll(List.of(args));
     return launch(cmd);
   }
@@ -75,8 +94,11 @@ public final class Conch {
       int n = SEQ.incrementAndGet();
       Path out = dir.resolve("out-" + n);
       Path err = dir.resolve("err-" + n);
-      ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile())
-          .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+      ProcessBuilder pb =
+          new ProcessBuilder(cmd)
+              .redirectOutput(out.toFile())
+              .redirectError(err.toFile())
+              .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
       pb.environment().putAll(env);
       return new Run(Procs.track(pb.start()), out, err);
     } catch (IOException e) {
@@ -84,7 +106,10 @@ public final class Conch {
     }
   }
 
-  /** Starts {@code conch ARGS... -- <a command that runs until stopped>} and returns once that command runs. */
+  /**
+   * Starts {@code conch ARGS... -- <a command that runs until stopped>} and returns once that
+   * command runs.
+   */
   public Run holding(String... args) {
     Path up = file("up-" + SEQ.incrementAndGet());
     List<String> all = new ArrayList<>(List.of(args));
@@ -119,7 +144,8 @@ public final class Conch {
       try {
         if (!process.waitFor(millis, TimeUnit.MILLISECONDS)) {
           process.destroyForcibly();
-          throw new AssertionError("wrapper did not exit within " + millis + " ms; stderr: " + stderr());
+          throw new AssertionError(
+              "wrapper did not exit within " + millis + " ms; stderr: " + stderr());
         }
         return process.exitValue();
       } catch (InterruptedException e) {
@@ -157,7 +183,8 @@ public final class Conch {
     while (true) {
       List<String> got = lines(file);
       if (got.size() >= lines) return got;
-      if (System.nanoTime() > end) throw new AssertionError("expected " + lines + " lines in " + file + ", got " + got);
+      if (System.nanoTime() > end)
+        throw new AssertionError("expected " + lines + " lines in " + file + ", got " + got);
       Procs.nap(20); // the child writes to a file; nothing to watch but the file
     }
   }

@@ -26,25 +26,34 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 /**
- * The benchmark of issue 6 (docs/performance.md): conch beside {@code etcdctl lock} on one etcd of its
- * own, in one run, the two tools interleaved round by round so that a loaded machine slows both alike.
- * Its name matches neither of surefire's includes, so the test suite never runs it; {@code bench/run.sh}
- * does. It prints a table and writes {@code bench/target/results.tsv}, which {@code bench/check.sh}
- * holds against {@code bench/thresholds.tsv}. It asserts nothing about time: a slow machine gives slow
- * figures, and only check.sh judges them.
+ * The benchmark of issue 6 (docs/performance.md): conch beside {@code etcdctl lock} on one etcd of
+ * its own, in one run, the two tools interleaved round by round so that a loaded machine slows both
+ * alike. Its name matches neither of surefire's includes, so the test suite never runs it; {@code
+ * bench/run.sh} does. It prints a table and writes {@code bench/target/results.tsv}, which {@code
+ * bench/check.sh} holds against {@code bench/thresholds.tsv}. It asserts nothing about time: a slow
+ * machine gives slow figures, and only check.sh judges them.
  *
- * <p>conch is run the way a user runs it: {@code bin/conch} (the fast path) when the checkout has it,
- * else {@code ./jbang conch.java}; the query rows also time the other launch paths.
+ * <p>conch is run the way a user runs it: {@code bin/conch} (the fast path) when the checkout has
+ * it, else {@code ./jbang conch.java}; the query rows also time the other launch paths.
  */
 class ConchBench {
   static final Path ROOT = Conch.ROOT;
   static final int ROUNDS = Integer.getInteger("bench.rounds", 2);
+
   /** Wrappers per handover round: each round gives this many minus one handovers. */
   static final int QUEUE = Integer.getInteger("bench.queue", 11);
+
   static final int QUERIES = Integer.getInteger("bench.queries", 10);
   static final int REVOKES = Integer.getInteger("bench.revokes", 5);
 
-  record Row(String key, String what, String conch, String etcdctl, String ratio, double value, String unit) {}
+  record Row(
+      String key,
+      String what,
+      String conch,
+      String etcdctl,
+      String ratio,
+      double value,
+      String unit) {}
 
   final List<Row> rows = new ArrayList<>();
   EtcdServer server;
@@ -54,10 +63,16 @@ class ConchBench {
   void bench() throws Exception {
     try (EtcdServer s = EtcdServer.start()) {
       server = s;
-      client = Etcd.connect(new Connection(List.of(s.endpoint), null, null, null, null, null, Duration.ofSeconds(5)));
+      client =
+          Etcd.connect(
+              new Connection(
+                  List.of(s.endpoint), null, null, null, null, null, Duration.ofSeconds(5)));
       try {
         Conch.classpath(); // built once, outside every timing
-        timed(new Conch(s.endpoint), cat(conch(), List.of("--version")), 0); // and the fast path's cache, if any
+        timed(
+            new Conch(s.endpoint),
+            cat(conch(), List.of("--version")),
+            0); // and the fast path's cache, if any
         handover();
         revoke();
         queries();
@@ -78,7 +93,9 @@ class ConchBench {
 
   /** How a user runs conch: the fast path when the checkout has one, else JBang. */
   static List<String> conch() {
-    return FAST ? List.of(ROOT.resolve("bin/conch").toString()) : List.of(ROOT.resolve("jbang").toString(), ROOT.resolve("conch.java").toString());
+    return FAST
+        ? List.of(ROOT.resolve("bin/conch").toString())
+        : List.of(ROOT.resolve("jbang").toString(), ROOT.resolve("conch.java").toString());
   }
 
   static String conchName() {
@@ -89,7 +106,9 @@ class ConchBench {
   static Map<String, List<String>> launchers() {
     Map<String, List<String>> m = new java.util.LinkedHashMap<>();
     if (FAST) m.put("bin/conch", List.of(ROOT.resolve("bin/conch").toString()));
-    m.put("./jbang conch.java", List.of(ROOT.resolve("jbang").toString(), ROOT.resolve("conch.java").toString()));
+    m.put(
+        "./jbang conch.java",
+        List.of(ROOT.resolve("jbang").toString(), ROOT.resolve("conch.java").toString()));
     m.put("java -cp (built jar)", List.of("java", "-cp", Conch.classpath(), "conch"));
     return m;
   }
@@ -113,27 +132,67 @@ class ConchBench {
     List<Long> etcdctlGaps = new ArrayList<>();
     for (int round = 0; round < ROUNDS; round++) {
       Conch c = new Conch(server.endpoint);
-      conchGaps.addAll(handoverRound(c, "conch", c.prefix + "/v1/elect/h/", log -> startConch(c, cat(List.of("elect", "h", "--"), child(log)))));
+      conchGaps.addAll(
+          handoverRound(
+              c,
+              "conch",
+              c.prefix + "/v1/elect/h/",
+              log -> startConch(c, cat(List.of("elect", "h", "--"), child(log)))));
       Conch e = new Conch(server.endpoint);
       String lock = e.prefix + "-lock";
-      etcdctlGaps.addAll(handoverRound(e, "etcdctl", lock + "/", log -> startEtcdctl(e, cat(List.of("lock", lock, "--"), child(log)))));
+      etcdctlGaps.addAll(
+          handoverRound(
+              e,
+              "etcdctl",
+              lock + "/",
+              log -> startEtcdctl(e, cat(List.of("lock", lock, "--"), child(log)))));
     }
     long cp = p50(conchGaps);
     long ep = p50(etcdctlGaps);
-    add("handover_p50_ratio", "handover gap p50, " + conchGaps.size() + " handovers each", ms(cp), ms(ep), ratio(cp, ep), ratioValue(cp, ep), "x");
-    add("handover_max_ms", "handover gap max", ms(max(conchGaps)), ms(max(etcdctlGaps)), ratio(max(conchGaps), max(etcdctlGaps)), max(conchGaps) / 1000.0, "ms");
+    add(
+        "handover_p50_ratio",
+        "handover gap p50, " + conchGaps.size() + " handovers each",
+        ms(cp),
+        ms(ep),
+        ratio(cp, ep),
+        ratioValue(cp, ep),
+        "x");
+    add(
+        "handover_max_ms",
+        "handover gap max",
+        ms(max(conchGaps)),
+        ms(max(etcdctlGaps)),
+        ratio(max(conchGaps), max(etcdctlGaps)),
+        max(conchGaps) / 1000.0,
+        "ms");
   }
 
-  /** The child of a handover round: waits for the gate (so JVM start-ups are over), logs start and end. */
+  /**
+   * The child of a handover round: waits for the gate (so JVM start-ups are over), logs start and
+   * end.
+   */
   static List<String> child(Path log) {
     Path gate = log.resolveSibling("gate");
-    return List.of("bash", "-c", "echo \"start $(date +%s%N)\" >> '" + log + "'; while [ ! -e '" + gate + "' ]; do sleep 0.05; done; sleep 0.2; echo \"end $(date +%s%N)\" >> '" + log + "'");
+    return List.of(
+        "bash",
+        "-c",
+        "echo \"start $(date +%s%N)\" >> '"
+            + log
+            + "'; while [ ! -e '"
+            + gate
+            + "' ]; do sleep 0.05; done; sleep 0.2; echo \"end $(date +%s%N)\" >> '"
+            + log
+            + "'");
   }
 
-  List<Long> handoverRound(Conch c, String tool, String keyDir, java.util.function.Function<Path, Conch.Run> start) {
+  List<Long> handoverRound(
+      Conch c, String tool, String keyDir, java.util.function.Function<Path, Conch.Run> start) {
     Path log = c.file("log");
     List<Conch.Run> runs = new ArrayList<>();
-    for (int i = 1; i <= QUEUE; i++) { // one after the other: a storm of JVM start-ups on 2 cores would outlast the dial timeout
+    for (int i = 1;
+        i <= QUEUE;
+        i++) { // one after the other: a storm of JVM start-ups on 2 cores would outlast the dial
+      // timeout
       runs.add(start.apply(log));
       awaitKeys(keyDir, i, runs);
     }
@@ -145,7 +204,8 @@ class ConchBench {
     List<String> lines = Conch.lines(log);
     List<Long> gaps = new ArrayList<>();
     for (int i = 1; i + 1 < lines.size(); i += 2) {
-      if (!lines.get(i).startsWith("end") || !lines.get(i + 1).startsWith("start")) throw new IllegalStateException(tool + " overlapped: " + lines);
+      if (!lines.get(i).startsWith("end") || !lines.get(i + 1).startsWith("start"))
+        throw new IllegalStateException(tool + " overlapped: " + lines);
       gaps.add((nanos(lines.get(i + 1)) - nanos(lines.get(i))) / 1_000); // µs
     }
     return gaps;
@@ -154,15 +214,23 @@ class ConchBench {
   void awaitKeys(String dir, int n, List<Conch.Run> runs) {
     long end = System.nanoTime() + 180_000_000_000L;
     while (keys(dir).size() < n) {
-      for (Conch.Run r : runs) if (!r.process().isAlive()) throw new IllegalStateException("a contender exited early: " + r.stderr());
-      if (System.nanoTime() > end) throw new IllegalStateException("contenders not queued under " + dir + ": " + keys(dir).size());
+      for (Conch.Run r : runs)
+        if (!r.process().isAlive())
+          throw new IllegalStateException("a contender exited early: " + r.stderr());
+      if (System.nanoTime() > end)
+        throw new IllegalStateException(
+            "contenders not queued under " + dir + ": " + keys(dir).size());
       Procs.nap(50); // the contenders' JVMs start; nothing announces their keys to us
     }
   }
 
   List<KeyValue> keys(String dir) {
     try {
-      return client.getKVClient().get(Etcd.bytes(dir), GetOption.builder().isPrefix(true).build()).get().getKvs();
+      return client
+          .getKVClient()
+          .get(Etcd.bytes(dir), GetOption.builder().isPrefix(true).build())
+          .get()
+          .getKvs();
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
@@ -170,10 +238,20 @@ class ConchBench {
 
   // ---- lease revoke to the child's SIGTERM
 
-  /** A child that records SIGTERM at once (wait, unlike a foreground sleep, is interrupted by the trap). */
+  /**
+   * A child that records SIGTERM at once (wait, unlike a foreground sleep, is interrupted by the
+   * trap).
+   */
   static List<String> trapping(Path log) {
-    return List.of("bash", "-c", "trap 'echo \"term $(date +%s%N)\" >> \"" + log + "\"; kill $! 2>/dev/null; exit 0' TERM; "
-        + "echo \"up $$\" >> '" + log + "'; sleep 300 & wait");
+    return List.of(
+        "bash",
+        "-c",
+        "trap 'echo \"term $(date +%s%N)\" >> \""
+            + log
+            + "\"; kill $! 2>/dev/null; exit 0' TERM; "
+            + "echo \"up $$\" >> '"
+            + log
+            + "'; sleep 300 & wait");
   }
 
   void revoke() throws Exception {
@@ -206,14 +284,23 @@ class ConchBench {
       }
     }
     long p = p50(conch);
-    add("revoke_sigterm_p50_ms", "lease revoke -> child SIGTERM p50 (max), " + conch.size() + " revokes", ms(p) + " (" + ms(max(conch)) + ")",
-        etcdctl, "-", p / 1000.0, "ms");
+    add(
+        "revoke_sigterm_p50_ms",
+        "lease revoke -> child SIGTERM p50 (max), " + conch.size() + " revokes",
+        ms(p) + " (" + ms(max(conch)) + ")",
+        etcdctl,
+        "-",
+        p / 1000.0,
+        "ms");
   }
 
-  /** Revokes the lease of the only key under {@code dir}; returns the wall clock (ns) just before. */
+  /**
+   * Revokes the lease of the only key under {@code dir}; returns the wall clock (ns) just before.
+   */
   long revokeLeaseUnder(String dir) throws Exception {
     List<KeyValue> kvs = keys(dir);
-    if (kvs.size() != 1) throw new IllegalStateException("expected one key under " + dir + ": " + kvs.size());
+    if (kvs.size() != 1)
+      throw new IllegalStateException("expected one key under " + dir + ": " + kvs.size());
     long t0 = wallNanos();
     client.getLeaseClient().revoke(kvs.get(0).getLease()).get();
     return t0;
@@ -224,7 +311,11 @@ class ConchBench {
   void queries() {
     Conch c = new Conch(server.endpoint);
     Conch.Run holder = c.holding("elect", "q");
-    String key = keys(c.prefix + "/v1/elect/q/").get(0).getKey().toString(java.nio.charset.StandardCharsets.UTF_8);
+    String key =
+        keys(c.prefix + "/v1/elect/q/")
+            .get(0)
+            .getKey()
+            .toString(java.nio.charset.StandardCharsets.UTF_8);
     Map<String, List<String>> launchers = launchers();
     Map<String, List<Long>> times = new java.util.LinkedHashMap<>();
     List<Long> get = new ArrayList<>();
@@ -242,8 +333,16 @@ class ConchBench {
     boolean first = true;
     for (Map.Entry<String, List<Long>> e : times.entrySet()) {
       long p = p50(e.getValue());
-      String key2 = first ? "who_p50_ratio" : "who_p50_ratio_" + e.getKey().replaceAll("[^a-z]+", "_");
-      add(key2, "warm `elect --who` p50 vs `etcdctl get` (" + e.getKey() + ")", p + " ms", g + " ms", ratio(p, g), ratioValue(p, g), "x");
+      String key2 =
+          first ? "who_p50_ratio" : "who_p50_ratio_" + e.getKey().replaceAll("[^a-z]+", "_");
+      add(
+          key2,
+          "warm `elect --who` p50 vs `etcdctl get` (" + e.getKey() + ")",
+          p + " ms",
+          g + " ms",
+          ratio(p, g),
+          ratioValue(p, g),
+          "x");
       first = false;
     }
   }
@@ -254,7 +353,8 @@ class ConchBench {
     Conch.Run r = c.launch(cmd);
     int code = r.exit(60_000);
     long ms = (System.nanoTime() - t0) / 1_000_000;
-    if (code != expect) throw new IllegalStateException(cmd + " exited " + code + ": " + r.stderr());
+    if (code != expect)
+      throw new IllegalStateException(cmd + " exited " + code + ": " + r.stderr());
     return ms;
   }
 
@@ -276,8 +376,14 @@ class ConchBench {
     w.stop();
     Procs.kill("TERM", childPid(elog));
     l.exit(20_000);
-    add("holder_rss_mib", "RSS of a holder (its processes, not the command's)", mib(cm) + " MiB (JVM " + mib(jvm) + ")", mib(em) + " MiB",
-        ratio(cm, em), cm / 1024.0, "MiB");
+    add(
+        "holder_rss_mib",
+        "RSS of a holder (its processes, not the command's)",
+        mib(cm) + " MiB (JVM " + mib(jvm) + ")",
+        mib(em) + " MiB",
+        ratio(cm, em),
+        cm / 1024.0,
+        "MiB");
   }
 
   static long childPid(Path log) {
@@ -292,7 +398,8 @@ class ConchBench {
         try {
           String s = Files.readString(p.resolve("stat"));
           long ppid = Long.parseLong(s.substring(s.lastIndexOf(')') + 2).split(" ")[1]);
-          kids.computeIfAbsent(ppid, k -> new ArrayList<>()).add(Long.parseLong(p.getFileName().toString()));
+          kids.computeIfAbsent(ppid, k -> new ArrayList<>())
+              .add(Long.parseLong(p.getFileName().toString()));
         } catch (IOException gone) {
           // a process that ended while we looked
         }
@@ -325,32 +432,66 @@ class ConchBench {
   void sema() throws Exception {
     double[] small = drain(20);
     double[] large = drain(200);
-    add("sema_drain200_s", "sema N=5: drain 200 waiters, instant children (library level)", String.format(Locale.ROOT, "%.2f s", large[0]), "-", "-", large[0], "s");
-    add("sema_req_per_acq_20", "sema: etcd KV requests per acquisition, 20 waiters", String.format(Locale.ROOT, "%.2f", small[1]), "-", "-", small[1], "");
-    add("sema_req_per_acq_200", "sema: etcd KV requests per acquisition, 200 waiters", String.format(Locale.ROOT, "%.2f", large[1]), "-", "-", large[1], "");
-    add("sema_req_growth", "sema: requests per acquisition, 200 vs 20 waiters", String.format(Locale.ROOT, "%.2fx", large[1] / small[1]), "-", "-", large[1] / small[1], "x");
+    add(
+        "sema_drain200_s",
+        "sema N=5: drain 200 waiters, instant children (library level)",
+        String.format(Locale.ROOT, "%.2f s", large[0]),
+        "-",
+        "-",
+        large[0],
+        "s");
+    add(
+        "sema_req_per_acq_20",
+        "sema: etcd KV requests per acquisition, 20 waiters",
+        String.format(Locale.ROOT, "%.2f", small[1]),
+        "-",
+        "-",
+        small[1],
+        "");
+    add(
+        "sema_req_per_acq_200",
+        "sema: etcd KV requests per acquisition, 200 waiters",
+        String.format(Locale.ROOT, "%.2f", large[1]),
+        "-",
+        "-",
+        large[1],
+        "");
+    add(
+        "sema_req_growth",
+        "sema: requests per acquisition, 200 vs 20 waiters",
+        String.format(Locale.ROOT, "%.2fx", large[1] / small[1]),
+        "-",
+        "-",
+        large[1] / small[1],
+        "x");
   }
 
-  /** {@code waiters + 5} contenders join at once, each acquires once and leaves: seconds, requests per acquisition. */
+  /**
+   * {@code waiters + 5} contenders join at once, each acquires once and leaves: seconds, requests
+   * per acquisition.
+   */
   double[] drain(int waiters) throws Exception {
     int max = 5;
     String dir = "/bench" + System.nanoTime() + "/v1/sema/d/" + max + "/";
     int contenders = waiters + max;
     List<Session> sessions = new ArrayList<>();
-    for (int i = 0; i < contenders; i++) sessions.add(Session.open(client, 60, Duration.ofSeconds(5)));
+    for (int i = 0; i < contenders; i++)
+      sessions.add(Session.open(client, 60, Duration.ofSeconds(5)));
     ExecutorService pool = Executors.newFixedThreadPool(contenders);
     long before = SemaStressIT.kvRequests(server.endpoint);
     long t0 = System.nanoTime();
     try {
       List<Future<?>> futures = new ArrayList<>();
       for (Session s : sessions) {
-        futures.add(pool.submit(() -> {
-          Semaphore sem = new Semaphore(client, dir, s, max);
-          sem.join(Holder.self(List.of("true"), s.ttl(), s.lease()));
-          sem.acquired().join();
-          sem.leave();
-          return null;
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  Semaphore sem = new Semaphore(client, dir, s, max);
+                  sem.join(Holder.self(List.of("true"), s.ttl(), s.lease()));
+                  sem.acquired().join();
+                  sem.leave();
+                  return null;
+                }));
       }
       for (Future<?> f : futures) f.get();
     } finally {
@@ -367,8 +508,19 @@ class ConchBench {
   void cron() {
     Conch c = new Conch(server.endpoint);
     Path log = c.file("log");
-    Conch.Run add = startConch(c, List.of("cron", "add", "tick", "--schedule", "@every 1s", "--", "bash", "-c",
-        "echo \"$CONCH_TICK $(date +%s%N)\" >> '" + log + "'"));
+    Conch.Run add =
+        startConch(
+            c,
+            List.of(
+                "cron",
+                "add",
+                "tick",
+                "--schedule",
+                "@every 1s",
+                "--",
+                "bash",
+                "-c",
+                "echo \"$CONCH_TICK $(date +%s%N)\" >> '" + log + "'"));
     if (add.exit(60_000) != 0) throw new IllegalStateException("cron add: " + add.stderr());
     List<Conch.Run> ds = new ArrayList<>();
     for (int i = 1; i <= 3; i++) {
@@ -385,25 +537,62 @@ class ConchBench {
       late.add(Long.parseLong(f[1]) / 1_000_000 - Instant.parse(f[0]).toEpochMilli());
     }
     long p = p50(late);
-    add("cron_late_p50_ms", "cron: run start after its tick, p50 (max), 20 ticks, 3 daemons", p + " ms (" + max(late) + " ms)", "-", "-", p, "ms");
+    add(
+        "cron_late_p50_ms",
+        "cron: run start after its tick, p50 (max), 20 ticks, 3 daemons",
+        p + " ms (" + max(late) + " ms)",
+        "-",
+        "-",
+        p,
+        "ms");
   }
 
   // ---- the table
 
-  void add(String key, String what, String conch, String etcdctl, String ratio, double value, String unit) {
+  void add(
+      String key,
+      String what,
+      String conch,
+      String etcdctl,
+      String ratio,
+      double value,
+      String unit) {
     rows.add(new Row(key, what, conch, etcdctl, ratio, value, unit));
   }
 
   void report() throws IOException {
     StringBuilder md = new StringBuilder();
-    md.append("conch run as: ").append(conchName()).append("; etcd ").append(etcdVersion()).append("; ")
-        .append(Runtime.getRuntime().availableProcessors()).append(" cores; ").append(Instant.now()).append("\n\n");
+    md.append("conch run as: ")
+        .append(conchName())
+        .append("; etcd ")
+        .append(etcdVersion())
+        .append("; ")
+        .append(Runtime.getRuntime().availableProcessors())
+        .append(" cores; ")
+        .append(Instant.now())
+        .append("\n\n");
     md.append("| measure | conch | etcdctl | conch / etcdctl |\n| --- | --- | --- | --- |\n");
     StringBuilder tsv = new StringBuilder("key\tvalue\tunit\tconch\tetcdctl\n");
     for (Row r : rows) {
-      md.append("| ").append(r.what()).append(" | ").append(r.conch()).append(" | ").append(r.etcdctl()).append(" | ").append(r.ratio()).append(" |\n");
-      tsv.append(r.key()).append('\t').append(String.format(Locale.ROOT, "%.3f", r.value())).append('\t').append(r.unit()).append('\t')
-          .append(r.conch()).append('\t').append(r.etcdctl()).append('\n');
+      md.append("| ")
+          .append(r.what())
+          .append(" | ")
+          .append(r.conch())
+          .append(" | ")
+          .append(r.etcdctl())
+          .append(" | ")
+          .append(r.ratio())
+          .append(" |\n");
+      tsv.append(r.key())
+          .append('\t')
+          .append(String.format(Locale.ROOT, "%.3f", r.value()))
+          .append('\t')
+          .append(r.unit())
+          .append('\t')
+          .append(r.conch())
+          .append('\t')
+          .append(r.etcdctl())
+          .append('\n');
     }
     Path out = ROOT.resolve("bench/target");
     Files.createDirectories(out);

@@ -13,9 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The cron trust model (docs/security.md) on etcd with TLS and authentication: daemons need only read
- * access to the job table, editors need write access to it, and a host refuses commands outside its
- * --allow list, leaving them to daemons that allow them.
+ * The cron trust model (docs/security.md) on etcd with TLS and authentication: daemons need only
+ * read access to the job table, editors need write access to it, and a host refuses commands
+ * outside its --allow list, leaving them to daemons that allow them.
  */
 class CronTrustIT {
   @RegisterExtension static final EtcdFixture etcd = EtcdFixture.secure();
@@ -26,14 +26,22 @@ class CronTrustIT {
     assertEquals(0, r.code(), "etcdctl " + String.join(" ", args) + ": " + r.err());
   }
 
-  /** A user with a role of its own, holding {@code grants} (permission, key prefix) pairs; the same commands as in docs/security.md. */
+  /**
+   * A user with a role of its own, holding {@code grants} (permission, key prefix) pairs; the same
+   * commands as in docs/security.md.
+   */
   static Conch as(Conch c, String user, String... grants) {
     String password = user + "-pw-" + ProcessHandle.current().pid();
     ctl("user", "add", user + ":" + password);
     ctl("role", "add", user);
-    for (int i = 0; i < grants.length; i += 2) ctl("role", "grant-permission", user, "--prefix=true", grants[i], grants[i + 1]);
+    for (int i = 0; i < grants.length; i += 2)
+      ctl("role", "grant-permission", user, "--prefix=true", grants[i], grants[i + 1]);
     ctl("user", "grant-role", user, user);
-    Conch as = new Conch(etcd.endpoint()).env("CONCH_PREFIX", c.prefix).env("CONCH_USER", user).env("CONCH_PASSWORD", password);
+    Conch as =
+        new Conch(etcd.endpoint())
+            .env("CONCH_PREFIX", c.prefix)
+            .env("CONCH_USER", user)
+            .env("CONCH_PASSWORD", password);
     return as;
   }
 
@@ -51,11 +59,33 @@ class CronTrustIT {
   void aDaemonThatMayOnlyReadTheJobTableRunsWhatAnEditorAdds() {
     Conch c = new Conch(etcd.endpoint());
     String v1 = c.prefix + "/v1/";
-    Conch editor = as(c, "editor" + c.prefix.replace('/', '-'), "readwrite", v1 + "cron/jobs/", "read", v1 + "cron/runs/", "read", v1 + "daemons/");
-    Conch conchd = as(c, "conchd" + c.prefix.replace('/', '-'), "read", v1 + "cron/jobs/", "readwrite", v1 + "cron/runs/", "readwrite", v1 + "daemons/");
+    Conch editor =
+        as(
+            c,
+            "editor" + c.prefix.replace('/', '-'),
+            "readwrite",
+            v1 + "cron/jobs/",
+            "read",
+            v1 + "cron/runs/",
+            "read",
+            v1 + "daemons/");
+    Conch conchd =
+        as(
+            c,
+            "conchd" + c.prefix.replace('/', '-'),
+            "read",
+            v1 + "cron/jobs/",
+            "readwrite",
+            v1 + "cron/runs/",
+            "readwrite",
+            v1 + "daemons/");
     Path log = c.file("log");
-    CronIT.add(editor, "j", CronIT.args(List.of("--schedule", "@every 1s"), CronIT.logging(log, "0")));
-    for (String[] edit : List.of(new String[] {"cron", "add", "evil", "--schedule", "@every 1s", "--", "id"}, new String[] {"cron", "rm", "j"})) {
+    CronIT.add(
+        editor, "j", CronIT.args(List.of("--schedule", "@every 1s"), CronIT.logging(log, "0")));
+    for (String[] edit :
+        List.of(
+            new String[] {"cron", "add", "evil", "--schedule", "@every 1s", "--", "id"},
+            new String[] {"cron", "rm", "j"})) {
       Conch.Run r = conchd.run(edit);
       assertEquals(77, r.exit(0), "a daemon's role cannot edit the table: " + r.stderr());
       assertEquals(1, r.stderr().lines().count(), r.stderr());
@@ -65,12 +95,19 @@ class CronTrustIT {
     Conch.awaitLines(log, 2, 30_000);
     assertEquals(0, daemon.stop(), daemon.stderr());
     Map<Long, Run> runs = CronIT.runs(c, "j");
-    assertTrue(runs.values().stream().anyMatch(r -> Run.OK.equals(r.state())), "ran and recorded: " + runs);
+    assertTrue(
+        runs.values().stream().anyMatch(r -> Run.OK.equals(r.state())),
+        "ran and recorded: " + runs);
     Conch.Run ls = editor.run("cron", "ls", "j");
     assertEquals(0, ls.exit(0), ls.stderr());
-    assertTrue(ls.stdout().contains("added by ") && ls.stdout().contains("(etcd user editor"), "who added it, as etcd knew them: " + ls.stdout());
+    assertTrue(
+        ls.stdout().contains("added by ") && ls.stdout().contains("(etcd user editor"),
+        "who added it, as etcd knew them: " + ls.stdout());
     Conch.Run noDaemon = editor.start("daemon");
-    assertEquals(77, noDaemon.exit(30_000), "an editor's role cannot register a daemon: " + noDaemon.stderr());
+    assertEquals(
+        77,
+        noDaemon.exit(30_000),
+        "an editor's role cannot register a daemon: " + noDaemon.stderr());
     assertEquals(1, noDaemon.stderr().lines().count(), noDaemon.stderr());
   }
 
@@ -78,7 +115,10 @@ class CronTrustIT {
   void aDaemonLeavesJobsItDoesNotAllowToDaemonsThatAllowThem() {
     Conch c = new Conch(etcd.endpoint());
     Path log = c.file("log");
-    CronIT.add(c, "j", CronIT.args(List.of("--schedule", "@every 1s", "--keep", "100"), CronIT.logging(log, "0")));
+    CronIT.add(
+        c,
+        "j",
+        CronIT.args(List.of("--schedule", "@every 1s", "--keep", "100"), CronIT.logging(log, "0")));
     Conch.Run strict = c.start("daemon", "--allow", "/opt/jobs/*", "--allow", "/usr/bin/true");
     Conch.Run open = c.start("daemon");
     String openLease = lease(open);
@@ -88,8 +128,17 @@ class CronTrustIT {
     assertEquals(0, open.stop(), open.stderr());
     Map<Long, Run> runs = CronIT.runs(c, "j");
     assertTrue(runs.size() >= 4, runs.toString());
-    runs.values().forEach(r -> assertEquals(openLease, r.daemon(), "every tick claimed by the daemon that allows it: " + runs));
-    assertEquals(1, strict.stderr().lines().filter(l -> l.contains("not running job j")).count(), "said once per job version: " + strict.stderr());
+    runs.values()
+        .forEach(
+            r ->
+                assertEquals(
+                    openLease,
+                    r.daemon(),
+                    "every tick claimed by the daemon that allows it: " + runs));
+    assertEquals(
+        1,
+        strict.stderr().lines().filter(l -> l.contains("not running job j")).count(),
+        "said once per job version: " + strict.stderr());
     assertTrue(strict.stderr().contains("matches no --allow pattern"), strict.stderr());
   }
 
@@ -100,15 +149,21 @@ class CronTrustIT {
     CronIT.add(c, "j", CronIT.args(List.of("--schedule", "@every 1s"), CronIT.logging(log, "0")));
     Conch.Run strict = c.start("daemon", "--allow", "/bin/echo *");
     long end = System.nanoTime() + 30_000_000_000L;
-    while (!strict.stderr().contains("not running job j") && System.nanoTime() < end) Procs.nap(50); // its one line says so
+    while (!strict.stderr().contains("not running job j") && System.nanoTime() < end)
+      Procs.nap(50); // its one line says so
     Procs.nap(3_000); // three ticks in which nothing may run
     assertEquals(Map.of(), CronIT.runs(c, "j"), "no tick claimed");
     assertEquals(List.of(), Conch.lines(log));
     CronIT.add(c, "j", "--schedule", "@every 1s", "--", "/bin/echo", "allowed");
     long until = System.nanoTime() + 30_000_000_000L;
-    while (CronIT.runs(c, "j").isEmpty() && System.nanoTime() < until) Procs.nap(100); // the daemon records the run
+    while (CronIT.runs(c, "j").isEmpty() && System.nanoTime() < until)
+      Procs.nap(100); // the daemon records the run
     assertEquals(0, strict.stop(), strict.stderr());
-    assertTrue(CronIT.runs(c, "j").size() >= 1, "the new version is allowed and runs: " + strict.stderr());
-    assertEquals(1, strict.stderr().lines().filter(l -> l.contains("not running job j")).count(), strict.stderr());
+    assertTrue(
+        CronIT.runs(c, "j").size() >= 1, "the new version is allowed and runs: " + strict.stderr());
+    assertEquals(
+        1,
+        strict.stderr().lines().filter(l -> l.contains("not running job j")).count(),
+        strict.stderr());
   }
 }

@@ -9,7 +9,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** conch elect end to end (contract sections 4-6): real etcd, real wrapper processes, real signals. */
+/**
+ * conch elect end to end (contract sections 4-6): real etcd, real wrapper processes, real signals.
+ */
 class ElectIT {
   @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
 
@@ -21,12 +23,20 @@ class ElectIT {
   void winnerRunsChildWithFencingTokenAndEnvironment() {
     Conch c = new Conch(etcd.endpoint());
     Path env = c.file("env");
-    Conch.Run r = c.start("elect", "office1", "--", "bash", "-c",
-        "echo \"$CONCH_TOOL $CONCH_NAME $CONCH_REV $CONCH_LEASE\" > " + q(env) + "; sleep 30");
+    Conch.Run r =
+        c.start(
+            "elect",
+            "office1",
+            "--",
+            "bash",
+            "-c",
+            "echo \"$CONCH_TOOL $CONCH_NAME $CONCH_REV $CONCH_LEASE\" > " + q(env) + "; sleep 30");
     List<String> line = List.of(Conch.awaitLines(env, 1, 20_000).get(0).split(" "));
     String key = c.prefix + "/v1/elect/office1/" + line.get(3);
     String json = Etcdctl.run(etcd.endpoint(), "get", key, "-w", "json").out();
-    assertTrue(json.contains("\"create_revision\":" + line.get(2) + ","), "CONCH_REV is the key's create revision: " + json);
+    assertTrue(
+        json.contains("\"create_revision\":" + line.get(2) + ","),
+        "CONCH_REV is the key's create revision: " + json);
     assertEquals(List.of("elect", "office1"), line.subList(0, 2));
     Procs.kill("TERM", r.pid());
     assertEquals(143, r.exit(20_000), "the child's status: killed by the forwarded SIGTERM");
@@ -45,7 +55,11 @@ class ElectIT {
   void cleanExitHandsOverInUnderOneSecondWithIncreasingTokens() {
     Conch c = new Conch(etcd.endpoint());
     Path log = c.file("log");
-    String job = "echo \"start $(date +%s%N) $CONCH_REV\" >> " + q(log) + "; sleep 2; echo \"end $(date +%s%N) $CONCH_REV\" >> " + q(log);
+    String job =
+        "echo \"start $(date +%s%N) $CONCH_REV\" >> "
+            + q(log)
+            + "; sleep 2; echo \"end $(date +%s%N) $CONCH_REV\" >> "
+            + q(log);
     Conch.Run a = c.start("elect", "o", "--", "bash", "-c", job);
     Conch.awaitLines(log, 1, 20_000);
     Conch.Run b = c.start("elect", "o", "--", "bash", "-c", job);
@@ -53,10 +67,14 @@ class ElectIT {
     assertEquals(0, b.exit(20_000));
     List<String> l = Conch.lines(log);
     assertEquals(4, l.size(), l.toString());
-    assertTrue(l.get(0).startsWith("start") && l.get(1).startsWith("end") && l.get(2).startsWith("start"), "no overlap: " + l);
+    assertTrue(
+        l.get(0).startsWith("start") && l.get(1).startsWith("end") && l.get(2).startsWith("start"),
+        "no overlap: " + l);
     long gapNanos = Long.parseLong(l.get(2).split(" ")[1]) - Long.parseLong(l.get(1).split(" ")[1]);
     assertTrue(gapNanos < 1_000_000_000L, "handover took " + gapNanos / 1_000_000 + " ms");
-    assertTrue(Long.parseLong(l.get(2).split(" ")[2]) > Long.parseLong(l.get(0).split(" ")[2]), "fencing token increases: " + l);
+    assertTrue(
+        Long.parseLong(l.get(2).split(" ")[2]) > Long.parseLong(l.get(0).split(" ")[2]),
+        "fencing token increases: " + l);
     System.out.printf("handover gap: %d ms%n", gapNanos / 1_000_000);
   }
 
@@ -64,7 +82,11 @@ class ElectIT {
   void fleetOfFourRunsOneAtATimeInTokenOrder() {
     Conch c = new Conch(etcd.endpoint());
     Path log = c.file("log");
-    String job = "echo \"$CONCH_REV $(date +%s%N)\" >> " + q(log) + "; sleep 0.3; echo \"$CONCH_REV $(date +%s%N)\" >> " + q(log);
+    String job =
+        "echo \"$CONCH_REV $(date +%s%N)\" >> "
+            + q(log)
+            + "; sleep 0.3; echo \"$CONCH_REV $(date +%s%N)\" >> "
+            + q(log);
     List<Conch.Run> runs = new java.util.ArrayList<>();
     for (int i = 0; i < 4; i++) runs.add(c.start("elect", "o", "--", "bash", "-c", job));
     for (Conch.Run r : runs) assertEquals(0, r.exit(30_000), r.stderr());
@@ -96,15 +118,27 @@ class ElectIT {
   void whoNamesTheLeaderInTextAndJson() {
     Conch c = new Conch(etcd.endpoint());
     Path env = c.file("env");
-    Conch.Run holder = c.start("elect", "o", "--", "bash", "-c", "echo $CONCH_REV > " + q(env) + "; sleep 30");
+    Conch.Run holder =
+        c.start("elect", "o", "--", "bash", "-c", "echo $CONCH_REV > " + q(env) + "; sleep 30");
     String rev = Conch.awaitLines(env, 1, 20_000).get(0);
     Conch.Run who = c.run("elect", "o", "--who");
     assertEquals(0, who.exit(0));
-    assertTrue(who.stdout().contains("pid " + holder.pid()) && who.stdout().contains("rev " + rev), who.stdout());
+    assertTrue(
+        who.stdout().contains("pid " + holder.pid()) && who.stdout().contains("rev " + rev),
+        who.stdout());
     Conch.Run json = c.run("elect", "o", "--who", "--json");
     assertEquals(0, json.exit(0));
-    for (String field : List.of("\"host\"", "\"pid\":" + holder.pid(), "\"user\"", "\"cmd\":[\"bash\"", "\"started\"", "\"ttl\":10",
-        "\"lease\"", "\"version\"", "\"rev\":" + rev)) {
+    for (String field :
+        List.of(
+            "\"host\"",
+            "\"pid\":" + holder.pid(),
+            "\"user\"",
+            "\"cmd\":[\"bash\"",
+            "\"started\"",
+            "\"ttl\":10",
+            "\"lease\"",
+            "\"version\"",
+            "\"rev\":" + rev)) {
       assertTrue(json.stdout().contains(field), field + " in " + json.stdout());
     }
     holder.stop();
@@ -121,7 +155,10 @@ class ElectIT {
     assertTrue(r.stderr().contains("not acquired"), r.stderr());
     assertEquals(1, c.keys().size(), "only the holder's key: " + c.keys());
     holder.stop();
-    assertEquals(0, c.run("elect", "free", "--nonblock", "--", "true").exit(0), "a vacant office is taken at once");
+    assertEquals(
+        0,
+        c.run("elect", "free", "--nonblock", "--", "true").exit(0),
+        "a vacant office is taken at once");
   }
 
   @Test
@@ -158,8 +195,20 @@ class ElectIT {
   void signalWhileHoldingIsForwardedThenKillAfter() {
     Conch c = new Conch(etcd.endpoint());
     Path log = c.file("log");
-    Conch.Run r = c.start("elect", "o", "--kill-after", "1s", "--", "bash", "-c",
-        "trap 'echo got-INT >> " + q(log) + "' INT; echo up >> " + q(log) + "; while :; do sleep 0.2; done");
+    Conch.Run r =
+        c.start(
+            "elect",
+            "o",
+            "--kill-after",
+            "1s",
+            "--",
+            "bash",
+            "-c",
+            "trap 'echo got-INT >> "
+                + q(log)
+                + "' INT; echo up >> "
+                + q(log)
+                + "; while :; do sleep 0.2; done");
     Conch.awaitLines(log, 1, 20_000);
     long t0 = System.nanoTime();
     Procs.kill("INT", r.pid());
@@ -175,9 +224,20 @@ class ElectIT {
     Conch c = new Conch(etcd.endpoint());
     Path pids = c.file("pids");
     Path log = c.file("log");
-    Conch.Run r = c.start("elect", "o", "--kill-after", "1s", "--", "bash", "-c",
-        "trap 'echo term $(date +%s%N) >> " + q(log) + "' TERM; sleep 300 & echo $$ $! > " + q(pids)
-            + "; while :; do sleep 0.1; done");
+    Conch.Run r =
+        c.start(
+            "elect",
+            "o",
+            "--kill-after",
+            "1s",
+            "--",
+            "bash",
+            "-c",
+            "trap 'echo term $(date +%s%N) >> "
+                + q(log)
+                + "' TERM; sleep 300 & echo $$ $! > "
+                + q(pids)
+                + "; while :; do sleep 0.1; done");
     String[] p = Conch.awaitLines(pids, 1, 20_000).get(0).split(" ");
     String lease = c.keys().get(0).substring(c.keys().get(0).lastIndexOf('/') + 1);
     long revokedAt = System.currentTimeMillis() * 1_000_000;
@@ -188,7 +248,9 @@ class ElectIT {
     assertEquals(1, l.size(), "the child saw SIGTERM first: " + l);
     long termNanos = Long.parseLong(l.get(0).split(" ")[1]) - revokedAt;
     System.out.printf("revoke -> SIGTERM: %d ms%n", termNanos / 1_000_000);
-    assertTrue(termNanos < 1_000_000_000L, "SIGTERM within 1 s of the revoke: " + termNanos / 1_000_000 + " ms");
+    assertTrue(
+        termNanos < 1_000_000_000L,
+        "SIGTERM within 1 s of the revoke: " + termNanos / 1_000_000 + " ms");
     assertFalse(Procs.alive(Long.parseLong(p[0])), "child gone");
     assertFalse(Procs.alive(Long.parseLong(p[1])), "grandchild gone");
   }
@@ -197,13 +259,25 @@ class ElectIT {
   void stoppedWrapperHasItsChildKilledByTheDeadline() {
     Conch c = new Conch(etcd.endpoint());
     Path pids = c.file("pids");
-    Conch.Run r = c.start("elect", "o", "--ttl", "2s", "--kill-after", "500ms", "--", "bash", "-c",
-        "sleep 300 & echo $$ $! > " + q(pids) + "; wait");
+    Conch.Run r =
+        c.start(
+            "elect",
+            "o",
+            "--ttl",
+            "2s",
+            "--kill-after",
+            "500ms",
+            "--",
+            "bash",
+            "-c",
+            "sleep 300 & echo $$ $! > " + q(pids) + "; wait");
     String[] p = Conch.awaitLines(pids, 1, 20_000).get(0).split(" ");
     Procs.kill("STOP", r.pid());
     long t0 = System.nanoTime();
     try {
-      assertTrue(Procs.awaitDeath(Long.parseLong(p[0]), 5_000), "child killed while its wrapper is frozen");
+      assertTrue(
+          Procs.awaitDeath(Long.parseLong(p[0]), 5_000),
+          "child killed while its wrapper is frozen");
       long took = (System.nanoTime() - t0) / 1_000_000;
       System.out.printf("SIGSTOP -> child dead: %d ms (ttl 2s)%n", took);
       assertTrue(took <= 2_000 + 500 + 1_000, "within TTL + kill-after: " + took + " ms");
@@ -219,8 +293,16 @@ class ElectIT {
   void killedWrapperLeavesNoChild() {
     Conch c = new Conch(etcd.endpoint());
     Path pids = c.file("pids");
-    Conch.Run r = c.start("elect", "o", "--kill-after", "500ms", "--", "bash", "-c",
-        "trap '' TERM; sleep 300 & echo $$ $! > " + q(pids) + "; wait");
+    Conch.Run r =
+        c.start(
+            "elect",
+            "o",
+            "--kill-after",
+            "500ms",
+            "--",
+            "bash",
+            "-c",
+            "trap '' TERM; sleep 300 & echo $$ $! > " + q(pids) + "; wait");
     String[] p = Conch.awaitLines(pids, 1, 20_000).get(0).split(" ");
     Procs.kill("KILL", r.pid());
     assertTrue(Procs.awaitDeath(Long.parseLong(p[0]), 3_000), "child gone once its wrapper died");
@@ -232,9 +314,25 @@ class ElectIT {
     Conch c = new Conch(etcd.endpoint());
     Path log = c.file("log");
     // runs 1 and 2 fail at once, run 3 is stable (longer than --stable-after), run 4 fails at once
-    String job = "n=$(($(wc -l < " + q(log) + " 2>/dev/null || echo 0) + 1)); echo $(date +%s%N) >> " + q(log)
-        + "; [ $n = 3 ] && sleep 1.3; exit 1";
-    Conch.Run r = c.start("elect", "o", "--restart", "--stable-after", "1s", "--backoff-max", "8s", "--", "bash", "-c", job);
+    String job =
+        "n=$(($(wc -l < "
+            + q(log)
+            + " 2>/dev/null || echo 0) + 1)); echo $(date +%s%N) >> "
+            + q(log)
+            + "; [ $n = 3 ] && sleep 1.3; exit 1";
+    Conch.Run r =
+        c.start(
+            "elect",
+            "o",
+            "--restart",
+            "--stable-after",
+            "1s",
+            "--backoff-max",
+            "8s",
+            "--",
+            "bash",
+            "-c",
+            job);
     List<String> l = Conch.awaitLines(log, 4, 30_000);
     Procs.kill("TERM", r.pid());
     r.exit(20_000);
@@ -252,12 +350,23 @@ class ElectIT {
   void restartCampaignsAgainAfterLeaseLoss() {
     Conch c = new Conch(etcd.endpoint());
     Path log = c.file("log");
-    Conch.Run r = c.start("elect", "o", "--restart", "--kill-after", "500ms", "--", "bash", "-c",
-        "echo \"$CONCH_REV $CONCH_LEASE\" >> " + q(log) + "; sleep 300");
+    Conch.Run r =
+        c.start(
+            "elect",
+            "o",
+            "--restart",
+            "--kill-after",
+            "500ms",
+            "--",
+            "bash",
+            "-c",
+            "echo \"$CONCH_REV $CONCH_LEASE\" >> " + q(log) + "; sleep 300");
     String first = Conch.awaitLines(log, 1, 20_000).get(0);
     assertEquals(0, Etcdctl.run(etcd.endpoint(), "lease", "revoke", first.split(" ")[1]).code());
     String second = Conch.awaitLines(log, 2, 20_000).get(1);
-    assertTrue(Long.parseLong(second.split(" ")[0]) > Long.parseLong(first.split(" ")[0]), "new term, higher token");
+    assertTrue(
+        Long.parseLong(second.split(" ")[0]) > Long.parseLong(first.split(" ")[0]),
+        "new term, higher token");
     Procs.kill("TERM", r.pid());
     assertEquals(143, r.exit(20_000));
     assertEquals(List.of(), c.keys());
@@ -280,16 +389,16 @@ class ElectIT {
   void badInputExitsSixtyFourAndWritesNothing() {
     Conch c = new Conch(etcd.endpoint());
     String[][] bad = {
-        {"elect", "bad/name", "--", "true"},
-        {"elect", "-dash", "--", "true"},
-        {"elect", "o", "--ttl", "10", "--", "true"},
-        {"elect", "o", "--ttl", "0s", "--", "true"},
-        {"elect", "o", "--kill-after", "soon", "--", "true"},
-        {"elect", "o"},
-        {"elect", "o", "--no-such-flag", "--", "true"},
-        {"elect", "o", "--endpoints", "127.0.0.1", "--", "true"},
-        {"elect", "o", "--prefix", "no-slash", "--", "true"},
-        {"elect", "x".repeat(129), "--", "true"},
+      {"elect", "bad/name", "--", "true"},
+      {"elect", "-dash", "--", "true"},
+      {"elect", "o", "--ttl", "10", "--", "true"},
+      {"elect", "o", "--ttl", "0s", "--", "true"},
+      {"elect", "o", "--kill-after", "soon", "--", "true"},
+      {"elect", "o"},
+      {"elect", "o", "--no-such-flag", "--", "true"},
+      {"elect", "o", "--endpoints", "127.0.0.1", "--", "true"},
+      {"elect", "o", "--prefix", "no-slash", "--", "true"},
+      {"elect", "x".repeat(129), "--", "true"},
     };
     for (String[] args : bad) {
       Conch.Run r = c.run(args);
@@ -308,7 +417,8 @@ class ElectIT {
   static void awaitKeysUnder(Conch c, String dir, int n) {
     long end = System.nanoTime() + 20_000_000_000L;
     while (Etcdctl.keys(c.endpoint, c.prefix + dir).size() < n) {
-      if (System.nanoTime() > end) throw new AssertionError("expected " + n + " keys under " + dir + ": " + c.keys());
+      if (System.nanoTime() > end)
+        throw new AssertionError("expected " + n + " keys under " + dir + ": " + c.keys());
       Procs.nap(50); // wrappers start in other processes; their keys are what we can see
     }
   }

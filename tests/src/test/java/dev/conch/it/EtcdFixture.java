@@ -5,11 +5,12 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * One real etcd per test class ({@code @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();}),
- * with the wrapper scripts built before the first test so that no test's timing includes the build.
- * Its topology is the system properties {@code conch.etcd.members}: 1 (default) or a cluster of 3, and
- * {@code conch.etcd.secure}: TLS with client certificates and authentication, conch acting as a user
- * limited to the test prefixes. The build runs the contract suites once per topology, unchanged.
+ * One real etcd per test class ({@code @RegisterExtension static final EtcdFixture etcd = new
+ * EtcdFixture();}), with the wrapper scripts built before the first test so that no test's timing
+ * includes the build. Its topology is the system properties {@code conch.etcd.members}: 1 (default)
+ * or a cluster of 3, and {@code conch.etcd.secure}: TLS with client certificates and
+ * authentication, conch acting as a user limited to the test prefixes. The build runs the contract
+ * suites once per topology, unchanged.
  */
 public final class EtcdFixture implements BeforeAllCallback, AfterAllCallback {
   private static final int MEMBERS = Integer.getInteger("conch.etcd.members", 1);

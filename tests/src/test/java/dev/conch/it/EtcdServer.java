@@ -21,15 +21,21 @@ import java.util.stream.IntStream;
  * recipes are where the bugs live.
  *
  * <p>Secure, it serves clients over TLS only (certificates from {@link Pki}, client certificates
- * required) with authentication on: user {@code root}, and user {@code conch} whose role may read and
- * write only keys under {@link #CONCH_RANGE}, where every test's prefix lies. Etcdctl and Conch find the
- * credentials by endpoint ({@link #ctlEnv}, {@link #conchEnv}), so tests run unchanged.
+ * required) with authentication on: user {@code root}, and user {@code conch} whose role may read
+ * and write only keys under {@link #CONCH_RANGE}, where every test's prefix lies. Etcdctl and Conch
+ * find the credentials by endpoint ({@link #ctlEnv}, {@link #conchEnv}), so tests run unchanged.
  */
 public final class EtcdServer implements AutoCloseable {
-  /** The role of user conch covers keys starting with this: every {@link Conch} prefix is {@code /t<pid>-<n>}. */
+  /**
+   * The role of user conch covers keys starting with this: every {@link Conch} prefix is {@code
+   * /t<pid>-<n>}.
+   */
   public static final String CONCH_RANGE = "/t";
-  public static final String ROOT_PASSWORD = "root-" + Long.toHexString(new java.security.SecureRandom().nextLong());
-  public static final String CONCH_PASSWORD = "conch-" + Long.toHexString(new java.security.SecureRandom().nextLong());
+
+  public static final String ROOT_PASSWORD =
+      "root-" + Long.toHexString(new java.security.SecureRandom().nextLong());
+  public static final String CONCH_PASSWORD =
+      "conch-" + Long.toHexString(new java.security.SecureRandom().nextLong());
   private static final Map<String, EtcdServer> SECURE = new ConcurrentHashMap<>();
 
   private final Path dir;
@@ -38,6 +44,7 @@ public final class EtcdServer implements AutoCloseable {
   private final List<List<String>> commands = new ArrayList<>();
   private final List<Integer> clientPorts = new ArrayList<>();
   private final Process[] members;
+
   /** Every member's client URL, comma-separated, as CONCH_ENDPOINTS takes them. */
   public final String endpoint;
 
@@ -49,16 +56,49 @@ public final class EtcdServer implements AutoCloseable {
       clientPorts.add(freePort());
       peers.add(freePort());
     }
-    String cluster = IntStream.range(0, size).mapToObj(i -> "m" + i + "=http://127.0.0.1:" + peers.get(i)).collect(Collectors.joining(","));
+    String cluster =
+        IntStream.range(0, size)
+            .mapToObj(i -> "m" + i + "=http://127.0.0.1:" + peers.get(i))
+            .collect(Collectors.joining(","));
     for (int i = 0; i < size; i++) {
-      commands.add(List.of("etcd", "--name", "m" + i, "--data-dir", dir.resolve("m" + i).toString(),
-          "--listen-client-urls", member(i), "--advertise-client-urls", member(i),
-          "--listen-peer-urls", "http://127.0.0.1:" + peers.get(i), "--initial-advertise-peer-urls", "http://127.0.0.1:" + peers.get(i),
-          "--initial-cluster", cluster, "--initial-cluster-token", dir.getFileName().toString(), "--initial-cluster-state", "new",
-          "--log-level", "error", "--logger", "zap"));
+      commands.add(
+          List.of(
+              "etcd",
+              "--name",
+              "m" + i,
+              "--data-dir",
+              dir.resolve("m" + i).toString(),
+              "--listen-client-urls",
+              member(i),
+              "--advertise-client-urls",
+              member(i),
+              "--listen-peer-urls",
+              "http://127.0.0.1:" + peers.get(i),
+              "--initial-advertise-peer-urls",
+              "http://127.0.0.1:" + peers.get(i),
+              "--initial-cluster",
+              cluster,
+              "--initial-cluster-token",
+              dir.getFileName().toString(),
+              "--initial-cluster-state",
+              "new",
+              "--log-level",
+              "error",
+              "--logger",
+              "zap"));
       if (pki != null) {
-        commands.set(i, concat(commands.get(i), List.of("--cert-file", pki.serverCert.toString(), "--key-file", pki.serverKey.toString(),
-            "--trusted-ca-file", pki.ca.toString(), "--client-cert-auth")));
+        commands.set(
+            i,
+            concat(
+                commands.get(i),
+                List.of(
+                    "--cert-file",
+                    pki.serverCert.toString(),
+                    "--key-file",
+                    pki.serverKey.toString(),
+                    "--trusted-ca-file",
+                    pki.ca.toString(),
+                    "--client-cert-auth")));
       }
     }
     members = new Process[size];
@@ -69,7 +109,10 @@ public final class EtcdServer implements AutoCloseable {
     return start(1, false);
   }
 
-  /** {@code size} members on loopback, all healthy; {@code secure}: TLS and authentication, see above. */
+  /**
+   * {@code size} members on loopback, all healthy; {@code secure}: TLS and authentication, see
+   * above.
+   */
   public static EtcdServer start(int size, boolean secure) {
     try {
       EtcdServer s = new EtcdServer(size, secure ? Pki.shared() : null);
@@ -81,7 +124,8 @@ public final class EtcdServer implements AutoCloseable {
       if (secure) s.enableAuth();
       return s;
     } catch (IOException e) {
-      throw new IllegalStateException("cannot start etcd from PATH (apt-get install etcd-server): " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot start etcd from PATH (apt-get install etcd-server): " + e.getMessage(), e);
     }
   }
 
@@ -94,7 +138,10 @@ public final class EtcdServer implements AutoCloseable {
     return pki;
   }
 
-  /** Root, and a conch user whose role reads and writes {@link #CONCH_RANGE} and nothing else; then auth on. */
+  /**
+   * Root, and a conch user whose role reads and writes {@link #CONCH_RANGE} and nothing else; then
+   * auth on.
+   */
   private void enableAuth() {
     ctl("user", "add", "root:" + ROOT_PASSWORD);
     ctl("user", "grant-role", "root", "root");
@@ -108,15 +155,23 @@ public final class EtcdServer implements AutoCloseable {
 
   private void ctl(String... args) {
     Procs.Result r = Etcdctl.run(endpoint, args);
-    if (r.code() != 0) throw new IllegalStateException("etcdctl " + String.join(" ", args) + ": " + r.err());
+    if (r.code() != 0)
+      throw new IllegalStateException("etcdctl " + String.join(" ", args) + ": " + r.err());
   }
 
   /** What etcdctl needs to act as root on a secure server; nothing for a plain one. */
   public static Map<String, String> ctlEnv(String endpoints) {
     EtcdServer s = SECURE.get(endpoints.split(",")[0]);
     if (s == null) return Map.of();
-    Map<String, String> env = new HashMap<>(Map.of("ETCDCTL_CACERT", s.pki.ca.toString(), "ETCDCTL_CERT", s.pki.clientCert.toString(),
-        "ETCDCTL_KEY", s.pki.clientKey.toString()));
+    Map<String, String> env =
+        new HashMap<>(
+            Map.of(
+                "ETCDCTL_CACERT",
+                s.pki.ca.toString(),
+                "ETCDCTL_CERT",
+                s.pki.clientCert.toString(),
+                "ETCDCTL_KEY",
+                s.pki.clientKey.toString()));
     if (s.authOn) env.put("ETCDCTL_USER", "root:" + ROOT_PASSWORD);
     return env;
   }
@@ -125,8 +180,17 @@ public final class EtcdServer implements AutoCloseable {
   public static Map<String, String> conchEnv(String endpoints) {
     EtcdServer s = SECURE.get(endpoints.split(",")[0]);
     if (s == null) return Map.of();
-    return Map.of("CONCH_CACERT", s.pki.ca.toString(), "CONCH_CERT", s.pki.clientCert.toString(), "CONCH_KEY", s.pki.clientKey.toString(),
-        "CONCH_USER", "conch", "CONCH_PASSWORD", CONCH_PASSWORD);
+    return Map.of(
+        "CONCH_CACERT",
+        s.pki.ca.toString(),
+        "CONCH_CERT",
+        s.pki.clientCert.toString(),
+        "CONCH_KEY",
+        s.pki.clientKey.toString(),
+        "CONCH_USER",
+        "conch",
+        "CONCH_PASSWORD",
+        CONCH_PASSWORD);
   }
 
   private static List<String> concat(List<String> a, List<String> b) {
@@ -140,15 +204,21 @@ public final class EtcdServer implements AutoCloseable {
   }
 
   private void launch(int i) throws IOException {
-    members[i] = Procs.track(new ProcessBuilder(commands.get(i)).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("m" + i + ".log").toFile())).start());
+    members[i] =
+        Procs.track(
+            new ProcessBuilder(commands.get(i))
+                .redirectErrorStream(true)
+                .redirectOutput(
+                    ProcessBuilder.Redirect.appendTo(dir.resolve("m" + i + ".log").toFile()))
+                .start());
   }
 
   private void awaitHealthy(String endpoints) {
     long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (System.nanoTime() < end) {
       for (Process p : members) {
-        if (p != null && !p.isAlive()) throw new IllegalStateException("etcd exited; see the logs in " + dir);
+        if (p != null && !p.isAlive())
+          throw new IllegalStateException("etcd exited; see the logs in " + dir);
       }
       if (Etcdctl.run(endpoints, "endpoint", "health").code() == 0) return;
       Procs.nap(100); // etcd announces readiness nowhere else we can wait on
@@ -205,7 +275,8 @@ public final class EtcdServer implements AutoCloseable {
 
   @Override
   public void close() {
-    for (int i = 0; i < members.length; i++) if (members[i] != null && members[i].isAlive()) stop(i);
+    for (int i = 0; i < members.length; i++)
+      if (members[i] != null && members[i].isAlive()) stop(i);
     for (int i = 0; i < members.length; i++) SECURE.remove(member(i));
     Procs.deleteTree(dir);
   }

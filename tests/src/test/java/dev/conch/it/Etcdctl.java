@@ -5,7 +5,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** etcdctl from PATH (Debian's etcd-client): the test's independent view of etcd; as root on a secure one. */
+/**
+ * etcdctl from PATH (Debian's etcd-client): the test's independent view of etcd; as root on a
+ * secure one.
+ */
 public final class Etcdctl {
   private Etcdctl() {}
 
@@ -17,7 +20,10 @@ public final class Etcdctl {
     return Procs.run(cmd, env);
   }
 
-  /** {@code etcdctl put KEY} with the value read from {@code file}: values too large for a command line. */
+  /**
+   * {@code etcdctl put KEY} with the value read from {@code file}: values too large for a command
+   * line.
+   */
   public static Procs.Result putFile(String endpoint, String key, java.nio.file.Path file) {
     Map<String, String> env = new HashMap<>(EtcdServer.ctlEnv(endpoint));
     env.put("ETCDCTL_API", "3");

@@ -24,27 +24,72 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class HelpIT {
   @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
 
-  static final List<String> CONNECTION_ENV = List.of("CONCH_ENDPOINTS", "CONCH_PREFIX", "CONCH_USER", "CONCH_PASSWORD", "CONCH_CACERT",
-      "CONCH_CERT", "CONCH_KEY");
-  /** Contract section 5, README's table, and 71 (conchd --metrics cannot listen). */
-  static final Set<String> CONTRACT_CODES = Set.of("CMD's", "0", "1", "64", "69", "70", "71", "75", "77", "129,130,143");
+  static final List<String> CONNECTION_ENV =
+      List.of(
+          "CONCH_ENDPOINTS",
+          "CONCH_PREFIX",
+          "CONCH_USER",
+          "CONCH_PASSWORD",
+          "CONCH_CACERT",
+          "CONCH_CERT",
+          "CONCH_KEY");
 
-  /** A command, the exit codes its help lists, and the defaults (option, value, option, value...) it shows. */
+  /** Contract section 5, README's table, and 71 (conchd --metrics cannot listen). */
+  static final Set<String> CONTRACT_CODES =
+      Set.of("CMD's", "0", "1", "64", "69", "70", "71", "75", "77", "129,130,143");
+
+  /**
+   * A command, the exit codes its help lists, and the defaults (option, value, option, value...) it
+   * shows.
+   */
   record Page(List<String> cmd, List<String> codes, List<String> defaults) {}
 
-  static final List<String> HOLDING = List.of("CMD's", "0", "1", "64", "69", "70", "75", "77", "129,130,143");
-  static final List<String> CONNECTION = List.of("--endpoints", "http://127.0.0.1:2379", "--prefix", "/conch", "--dial-timeout", "5s");
-  static final List<Page> PAGES = List.of(
-      new Page(List.of(), List.of("CMD's", "0", "1", "64", "69", "70", "71", "75", "77", "129,130,143"), List.of()),
-      new Page(List.of("elect"), HOLDING, plus(CONNECTION, "--ttl", "10s", "--kill-after", "5s", "--backoff-max", "60s", "--stable-after", "60s")),
-      new Page(List.of("sema"), HOLDING, plus(CONNECTION, "--ttl", "10s", "--kill-after", "5s")),
-      new Page(List.of("cron"), List.of("0", "1", "64", "69", "77"), List.of()),
-      new Page(List.of("cron", "add"), List.of("0", "64", "69", "77"), plus(CONNECTION, "--tz", "UTC", "--overlap", "skip", "--keep", "20")),
-      new Page(List.of("cron", "ls"), List.of("0", "1", "64", "69", "77"), CONNECTION),
-      new Page(List.of("cron", "rm"), List.of("0", "1", "64", "69", "77"), CONNECTION),
-      new Page(List.of("daemon"), List.of("0", "64", "69", "71", "77"),
-          plus(CONNECTION, "--max-lateness", "10s", "--ttl", "10s", "--kill-after", "5s", "--grace", "30s")),
-      new Page(List.of("completion"), List.of("0", "64"), List.of()));
+  static final List<String> HOLDING =
+      List.of("CMD's", "0", "1", "64", "69", "70", "75", "77", "129,130,143");
+  static final List<String> CONNECTION =
+      List.of("--endpoints", "http://127.0.0.1:2379", "--prefix", "/conch", "--dial-timeout", "5s");
+  static final List<Page> PAGES =
+      List.of(
+          new Page(
+              List.of(),
+              List.of("CMD's", "0", "1", "64", "69", "70", "71", "75", "77", "129,130,143"),
+              List.of()),
+          new Page(
+              List.of("elect"),
+              HOLDING,
+              plus(
+                  CONNECTION,
+                  "--ttl",
+                  "10s",
+                  "--kill-after",
+                  "5s",
+                  "--backoff-max",
+                  "60s",
+                  "--stable-after",
+                  "60s")),
+          new Page(
+              List.of("sema"), HOLDING, plus(CONNECTION, "--ttl", "10s", "--kill-after", "5s")),
+          new Page(List.of("cron"), List.of("0", "1", "64", "69", "77"), List.of()),
+          new Page(
+              List.of("cron", "add"),
+              List.of("0", "64", "69", "77"),
+              plus(CONNECTION, "--tz", "UTC", "--overlap", "skip", "--keep", "20")),
+          new Page(List.of("cron", "ls"), List.of("0", "1", "64", "69", "77"), CONNECTION),
+          new Page(List.of("cron", "rm"), List.of("0", "1", "64", "69", "77"), CONNECTION),
+          new Page(
+              List.of("daemon"),
+              List.of("0", "64", "69", "71", "77"),
+              plus(
+                  CONNECTION,
+                  "--max-lateness",
+                  "10s",
+                  "--ttl",
+                  "10s",
+                  "--kill-after",
+                  "5s",
+                  "--grace",
+                  "30s")),
+          new Page(List.of("completion"), List.of("0", "64"), List.of()));
 
   static List<String> plus(List<String> a, String... b) {
     List<String> all = new ArrayList<>(a);
@@ -55,7 +100,8 @@ class HelpIT {
   @Test
   void everyCommandsHelpHasOptionsDefaultsEnvironmentExitCodesAndAnExample() {
     Conch c = new Conch(etcd.endpoint());
-    c.env("CONCH_ENDPOINTS", "http://127.0.0.1:2379").env("CONCH_PREFIX", "/conch"); // defaults as shown to a user without them
+    c.env("CONCH_ENDPOINTS", "http://127.0.0.1:2379")
+        .env("CONCH_PREFIX", "/conch"); // defaults as shown to a user without them
     for (Page page : PAGES) {
       List<String> args = new ArrayList<>(page.cmd());
       args.add("--help");
@@ -67,11 +113,15 @@ class HelpIT {
       assertTrue(CONTRACT_CODES.containsAll(page.codes()), name);
       assertTrue(help.matches("(?s).*\\nExamples?: conch .*"), name + ": an example\n" + help);
       if (!page.cmd().equals(List.of("completion"))) {
-        for (String v : CONNECTION_ENV) assertTrue(section(help, "Environment").contains("  " + v + " "), name + ": " + v + "\n" + help);
+        for (String v : CONNECTION_ENV)
+          assertTrue(
+              section(help, "Environment").contains("  " + v + " "), name + ": " + v + "\n" + help);
       }
       for (int i = 0; i < page.defaults().size(); i += 2) {
         String entry = option(help, page.defaults().get(i));
-        assertTrue(entry.contains("default " + page.defaults().get(i + 1) + ")"), name + ": " + page.defaults().get(i) + " shows its default: " + entry);
+        assertTrue(
+            entry.contains("default " + page.defaults().get(i + 1) + ")"),
+            name + ": " + page.defaults().get(i) + " shows its default: " + entry);
       }
     }
   }
@@ -81,11 +131,14 @@ class HelpIT {
     Conch c = new Conch(etcd.endpoint());
     for (String tool : List.of("elect", "sema")) {
       String help = c.run(tool, "--help").stdout();
-      for (String v : List.of("CONCH_TOOL", "CONCH_NAME", "CONCH_REV", "CONCH_LEASE")) assertTrue(help.contains("  " + v + " "), tool + ": " + v);
-      assertTrue(help.contains("[--] " + (tool.equals("elect") ? "OFFICE" : "NAME") + " [CMD...]"), help);
+      for (String v : List.of("CONCH_TOOL", "CONCH_NAME", "CONCH_REV", "CONCH_LEASE"))
+        assertTrue(help.contains("  " + v + " "), tool + ": " + v);
+      assertTrue(
+          help.contains("[--] " + (tool.equals("elect") ? "OFFICE" : "NAME") + " [CMD...]"), help);
     }
     String top = c.run("--help").stdout();
-    for (String sub : List.of("elect", "sema", "cron", "daemon, conchd", "completion")) assertTrue(top.contains("\n  " + sub + " "), sub + "\n" + top);
+    for (String sub : List.of("elect", "sema", "cron", "daemon, conchd", "completion"))
+      assertTrue(top.contains("\n  " + sub + " "), sub + "\n" + top);
     assertTrue(top.contains("conch COMMAND --help"), top);
   }
 
@@ -93,7 +146,17 @@ class HelpIT {
   @Test
   void exitCodesAgreeWithExitAndTheReadme() throws IOException {
     Set<String> lib = new TreeSet<>();
-    for (int code : new int[] {Exit.OK, Exit.NOTHING, Exit.USAGE, Exit.UNAVAILABLE, Exit.LEASE_LOST, Exit.CANNOT_LISTEN, Exit.NOT_ACQUIRED, Exit.REFUSED}) {
+    for (int code :
+        new int[] {
+          Exit.OK,
+          Exit.NOTHING,
+          Exit.USAGE,
+          Exit.UNAVAILABLE,
+          Exit.LEASE_LOST,
+          Exit.CANNOT_LISTEN,
+          Exit.NOT_ACQUIRED,
+          Exit.REFUSED
+        }) {
       lib.add(Integer.toString(code));
     }
     Conch c = new Conch(etcd.endpoint());
@@ -102,7 +165,9 @@ class HelpIT {
     help.remove("129,130,143");
     assertEquals(lib, help);
     String readme = Files.readString(Conch.ROOT.resolve("README.md"));
-    String table = readme.substring(readme.indexOf("### Exit codes"), readme.indexOf("Every non-zero exit of conch's own"));
+    String table =
+        readme.substring(
+            readme.indexOf("### Exit codes"), readme.indexOf("Every non-zero exit of conch's own"));
     Set<String> documented = new TreeSet<>();
     Matcher m = Pattern.compile("\\n\\| ([0-9][0-9, ]*) \\|").matcher(table);
     while (m.find()) documented.add(m.group(1));
@@ -110,18 +175,23 @@ class HelpIT {
     assertEquals(lib, documented);
   }
 
-  /** elect.java, sema.java and cron.java alone print the same help as the conch subcommand (past the usage line). */
+  /**
+   * elect.java, sema.java and cron.java alone print the same help as the conch subcommand (past the
+   * usage line).
+   */
   @Test
   void eachScriptAloneSaysTheSame() {
     Conch c = new Conch(etcd.endpoint());
     for (String tool : List.of("elect", "sema", "cron")) {
-      Procs.Result alone = LaunchIT.exec(c, Conch.ROOT, Map.of(), List.of("./jbang", tool + ".java", "--help"));
+      Procs.Result alone =
+          LaunchIT.exec(c, Conch.ROOT, Map.of(), List.of("./jbang", tool + ".java", "--help"));
       assertEquals(0, alone.code(), alone.err());
       String sub = c.run(tool, "--help").stdout();
       assertTrue(alone.out().startsWith("Usage: " + tool + " "), alone.out());
       assertEquals(pastSynopsis(sub), pastSynopsis(alone.out()), tool);
     }
-    Procs.Result version = LaunchIT.exec(c, Conch.ROOT, Map.of(), List.of("./jbang", "sema.java", "--version"));
+    Procs.Result version =
+        LaunchIT.exec(c, Conch.ROOT, Map.of(), List.of("./jbang", "sema.java", "--version"));
     assertEquals(0, version.code(), version.err());
     assertVersion(version.out());
   }
@@ -129,7 +199,10 @@ class HelpIT {
   @Test
   void versionNamesConchTheLibAndJava() {
     Conch c = new Conch(etcd.endpoint());
-    for (String[] args : new String[][] {{"--version"}, {"-V"}, {"elect", "--version"}, {"cron", "add", "--version"}}) {
+    for (String[] args :
+        new String[][] {
+          {"--version"}, {"-V"}, {"elect", "--version"}, {"cron", "add", "--version"}
+        }) {
       Conch.Run r = c.run(args);
       assertEquals(0, r.exit(0), r.stderr());
       assertVersion(r.stdout());
@@ -138,7 +211,10 @@ class HelpIT {
 
   /** One line; the Java is whichever runs conch (java on PATH), not necessarily the test's. */
   static void assertVersion(String out) {
-    assertTrue(out.matches("conch 0\\.1\\.0 \\(lib dev\\.conch:conch-lib 0\\.1\\.0, Java [0-9][0-9A-Za-z.+_-]*\\)\n"), out);
+    assertTrue(
+        out.matches(
+            "conch 0\\.1\\.0 \\(lib dev\\.conch:conch-lib 0\\.1\\.0, Java [0-9][0-9A-Za-z.+_-]*\\)\n"),
+        out);
   }
 
   /** The codes of the "Exit codes:" section, in order. */
@@ -165,7 +241,8 @@ class HelpIT {
     for (int i = 0; i < lines.size(); i++) {
       if (lines.get(i).matches("\\s+(-\\w, )?" + Pattern.quote(name) + "[= ].*")) {
         StringBuilder b = new StringBuilder(lines.get(i));
-        for (int j = i + 1; j < lines.size() && lines.get(j).matches(" {20,}\\S.*"); j++) b.append(' ').append(lines.get(j).strip());
+        for (int j = i + 1; j < lines.size() && lines.get(j).matches(" {20,}\\S.*"); j++)
+          b.append(' ').append(lines.get(j).strip());
         return b.toString().replaceAll("\\s+", " ");
       }
     }

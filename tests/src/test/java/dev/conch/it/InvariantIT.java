@@ -21,20 +21,24 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The sacred tests (layer 3): K competing wrapper processes under a seeded random schedule of faults
- * (SIGKILL of wrappers, lease revocations, SIGSTOP/SIGCONT of wrappers below and above the TTL, SIGTERM
- * of children). Every child logs its start; an observer records its death. Afterwards, over the
- * intervals: at most N run at once except within the overlap window after a loss event, and that window
- * closes within its bound; the system converges after the last fault; fencing tokens increase.
- * Replay a run with -Dconch.seed=N; every failure message names its seed.
+ * The sacred tests (layer 3): K competing wrapper processes under a seeded random schedule of
+ * faults (SIGKILL of wrappers, lease revocations, SIGSTOP/SIGCONT of wrappers below and above the
+ * TTL, SIGTERM of children). Every child logs its start; an observer records its death. Afterwards,
+ * over the intervals: at most N run at once except within the overlap window after a loss event,
+ * and that window closes within its bound; the system converges after the last fault; fencing
+ * tokens increase. Replay a run with -Dconch.seed=N; every failure message names its seed.
  */
 class InvariantIT {
   @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
   static final long SEED = Long.getLong("conch.seed", 20261124L);
   static final long TTL_MS = 2000;
   static final long KILL_AFTER_MS = 500;
-  /** Observation slack: the observer polls every 10 ms, processes take a moment to die and be seen. */
+
+  /**
+   * Observation slack: the observer polls every 10 ms, processes take a moment to die and be seen.
+   */
   static final long SLACK_MS = 400;
+
   static final long FAULT_MS = Long.getLong("conch.chaos.ms", 25_000);
 
   @Test
@@ -55,8 +59,10 @@ class InvariantIT {
     final long pid;
     final long wrapper;
     volatile long end = Long.MAX_VALUE;
+
     /** When a fault made this holder's loss certain, and by when its child must be gone. */
     volatile long doomedAt = Long.MAX_VALUE;
+
     volatile long mustEndBy = Long.MAX_VALUE;
 
     Interval(String[] f) {
@@ -73,7 +79,17 @@ class InvariantIT {
 
     @Override
     public String toString() {
-      return "[" + lease + " rev " + rev + " pid " + pid + " " + start / 1_000_000 % 100_000 + ".." + (end == Long.MAX_VALUE ? "" : end / 1_000_000 % 100_000) + "]";
+      return "["
+          + lease
+          + " rev "
+          + rev
+          + " pid "
+          + pid
+          + " "
+          + start / 1_000_000 % 100_000
+          + ".."
+          + (end == Long.MAX_VALUE ? "" : end / 1_000_000 % 100_000)
+          + "]";
     }
   }
 
@@ -88,8 +104,13 @@ class InvariantIT {
     final List<Interval> intervals = Collections.synchronizedList(new ArrayList<>());
     final Map<Integer, Conch.Run> slots = new ConcurrentHashMap<>();
     final List<String> faults = Collections.synchronizedList(new ArrayList<>());
-    /** Wrappers stopped now: stopping one again would let the shorter pause's SIGCONT end the longer. */
+
+    /**
+     * Wrappers stopped now: stopping one again would let the shorter pause's SIGCONT end the
+     * longer.
+     */
     final java.util.Set<Long> frozen = ConcurrentHashMap.newKeySet();
+
     final List<Integer> finalExits = Collections.synchronizedList(new ArrayList<>());
     final AtomicBoolean respawn = new AtomicBoolean(true);
     final ScheduledExecutorService background = Executors.newScheduledThreadPool(2);
@@ -105,30 +126,61 @@ class InvariantIT {
     }
 
     String why(String what) {
-      return "seed " + seed + " (replay: -Dconch.seed=" + (tool.equals("elect") ? seed : seed - 1) + "): " + what + "\nfaults: " + faults;
+      return "seed "
+          + seed
+          + " (replay: -Dconch.seed="
+          + (tool.equals("elect") ? seed : seed - 1)
+          + "): "
+          + what
+          + "\nfaults: "
+          + faults;
     }
 
-    /** A wrapper for slot {@code i}: its child runs a seeded time and, sometimes, ignores SIGTERM. */
+    /**
+     * A wrapper for slot {@code i}: its child runs a seeded time and, sometimes, ignores SIGTERM.
+     */
     synchronized void spawn(int i) {
       if (!respawn.get()) return;
       // half the children are short, half would outlive a lost lease unless something stops them
-      String seconds = String.format("%.1f", random.nextBoolean() ? 0.3 + random.nextInt(13) / 10.0 : 4 + random.nextInt(40) / 10.0);
+      String seconds =
+          String.format(
+              "%.1f",
+              random.nextBoolean()
+                  ? 0.3 + random.nextInt(13) / 10.0
+                  : 4 + random.nextInt(40) / 10.0);
       String ignoreTerm = random.nextInt(3) == 0 ? "1" : "0";
-      List<String> args = new ArrayList<>(List.of(tool, "inv", "--ttl", TTL_MS / 1000 + "s", "--kill-after", KILL_AFTER_MS + "ms"));
+      List<String> args =
+          new ArrayList<>(
+              List.of(
+                  tool, "inv", "--ttl", TTL_MS / 1000 + "s", "--kill-after", KILL_AFTER_MS + "ms"));
       if (tool.equals("sema")) args.addAll(List.of("--max", Integer.toString(max)));
-      args.addAll(List.of("--", "bash", "-c",
-          "read -r _ _ _ w _ < /proc/$PPID/stat; echo \"S $CONCH_LEASE $CONCH_REV $(date +%s%N) $$ $w\" >> '" + log + "';"
-              + " [ \"$2\" = 1 ] && trap '' TERM; sleep \"$1\" & wait $!; wait $!",
-          "child", seconds, ignoreTerm));
+      args.addAll(
+          List.of(
+              "--",
+              "bash",
+              "-c",
+              "read -r _ _ _ w _ < /proc/$PPID/stat; echo \"S $CONCH_LEASE $CONCH_REV $(date +%s%N) $$ $w\" >> '"
+                  + log
+                  + "';"
+                  + " [ \"$2\" = 1 ] && trap '' TERM; sleep \"$1\" & wait $!; wait $!",
+              "child",
+              seconds,
+              ignoreTerm));
       Conch.Run r = conch.start(args.toArray(String[]::new));
       slots.put(i, r);
-      r.process().onExit().thenRun(() -> {
-        if (respawn.get()) spawn(i);
-        else finalExits.add(r.process().exitValue());
-      });
+      r.process()
+          .onExit()
+          .thenRun(
+              () -> {
+                if (respawn.get()) spawn(i);
+                else finalExits.add(r.process().exitValue());
+              });
     }
 
-    /** Reads new start lines and notices deaths; the one place that polls, because nothing announces a stranger's death. */
+    /**
+     * Reads new start lines and notices deaths; the one place that polls, because nothing announces
+     * a stranger's death.
+     */
     void observe(RandomAccessFile in) {
       try {
         String line;
@@ -162,8 +214,12 @@ class InvariantIT {
       long now = System.currentTimeMillis() * 1_000_000;
       List<Interval> holders = running();
       int kind = random.nextInt(4);
-      // two times in three the fault hits a holder's wrapper, the interesting case; else any wrapper
-      Interval target = holders.isEmpty() || random.nextInt(3) == 0 ? null : holders.get(random.nextInt(holders.size()));
+      // two times in three the fault hits a holder's wrapper, the interesting case; else any
+      // wrapper
+      Interval target =
+          holders.isEmpty() || random.nextInt(3) == 0
+              ? null
+              : holders.get(random.nextInt(holders.size()));
       int slot = random.nextInt(contenders);
       long wrapper = target != null ? target.wrapper : slots.get(slot).pid();
       switch (kind) {
@@ -171,25 +227,44 @@ class InvariantIT {
           doom(iv -> iv.wrapper == wrapper, now, ms(KILL_AFTER_MS + SLACK_MS), "kill " + wrapper);
           signal("KILL", wrapper);
         }
-        case 1 -> { // revoke a holder's lease: SIGTERM within milliseconds, SIGKILL after kill-after
+        case 1 -> { // revoke a holder's lease: SIGTERM within milliseconds, SIGKILL after
+          // kill-after
           if (holders.isEmpty()) return;
           Interval victim = target != null ? target : holders.get(random.nextInt(holders.size()));
-          // a running wrapper sees the revoke at once; a frozen one cannot, and its watchdog acts at the
-          // deadline instead, up to a TTL later, while a new holder may start at once: the TTL window
-          long bound = frozen.contains(victim.wrapper) ? TTL_MS + KILL_AFTER_MS + SLACK_MS : KILL_AFTER_MS + SLACK_MS;
-          doom(iv -> iv.lease.equals(victim.lease), now, ms(bound), "revoke " + victim.lease + (bound > TTL_MS ? " (frozen)" : ""));
+          // a running wrapper sees the revoke at once; a frozen one cannot, and its watchdog acts
+          // at the
+          // deadline instead, up to a TTL later, while a new holder may start at once: the TTL
+          // window
+          long bound =
+              frozen.contains(victim.wrapper)
+                  ? TTL_MS + KILL_AFTER_MS + SLACK_MS
+                  : KILL_AFTER_MS + SLACK_MS;
+          doom(
+              iv -> iv.lease.equals(victim.lease),
+              now,
+              ms(bound),
+              "revoke " + victim.lease + (bound > TTL_MS ? " (frozen)" : ""));
           Etcdctl.run(etcd.endpoint(), "lease", "revoke", victim.lease);
         }
-        case 2 -> { // freeze a wrapper, below or above the TTL; above it, its lease is certainly lost
+        case 2 -> { // freeze a wrapper, below or above the TTL; above it, its lease is certainly
+          // lost
           long pause = random.nextBoolean() ? TTL_MS / 3 : TTL_MS + 1500;
           if (!frozen.add(wrapper)) return;
-          if (pause > TTL_MS) doom(iv -> iv.wrapper == wrapper, now, ms(TTL_MS + KILL_AFTER_MS + SLACK_MS), "stop " + wrapper + " " + pause + "ms");
+          if (pause > TTL_MS)
+            doom(
+                iv -> iv.wrapper == wrapper,
+                now,
+                ms(TTL_MS + KILL_AFTER_MS + SLACK_MS),
+                "stop " + wrapper + " " + pause + "ms");
           else faults.add("stop " + wrapper + " " + pause + "ms");
           signal("STOP", wrapper);
-          background.schedule(() -> {
-            signal("CONT", wrapper);
-            frozen.remove(wrapper);
-          }, pause, TimeUnit.MILLISECONDS);
+          background.schedule(
+              () -> {
+                signal("CONT", wrapper);
+                frozen.remove(wrapper);
+              },
+              pause,
+              TimeUnit.MILLISECONDS);
         }
         default -> { // SIGTERM a child: it ends (or ignores it), nobody else may start meanwhile
           if (holders.isEmpty()) return;
@@ -205,7 +280,8 @@ class InvariantIT {
     }
 
     static void signal(String sig, long pid) {
-      Procs.run(List.of("kill", "-s", sig, Long.toString(pid)), Map.of()); // it may have died meanwhile
+      Procs.run(
+          List.of("kill", "-s", sig, Long.toString(pid)), Map.of()); // it may have died meanwhile
     }
 
     void run() {
@@ -218,11 +294,13 @@ class InvariantIT {
           fault();
         }
         long lastFault = System.currentTimeMillis() * 1_000_000;
-        Procs.nap(TTL_MS + 1500 + KILL_AFTER_MS + 2000); // every pending CONT sent, every lease settled
+        Procs.nap(
+            TTL_MS + 1500 + KILL_AFTER_MS + 2000); // every pending CONT sent, every lease settled
         long settled = System.currentTimeMillis() * 1_000_000;
         Procs.nap(4_000); // a quiet period: no fault, no overlap at all
         respawn.set(false);
-        for (Conch.Run r : slots.values()) r.exit(120_000); // every waiter gets its turn and finishes
+        for (Conch.Run r : slots.values())
+          r.exit(120_000); // every waiter gets its turn and finishes
         Procs.nap(100);
         observe(in);
         check(lastFault, settled);
@@ -243,10 +321,19 @@ class InvariantIT {
     void check(long lastFault, long settled) {
       List<Interval> all = new ArrayList<>(intervals);
       all.sort((a, b) -> Long.compare(a.start, b.start));
-      assertTrue(all.size() >= Math.max(5, FAULT_MS / 3000), why("enough runs to mean something: " + all.size()));
+      assertTrue(
+          all.size() >= Math.max(5, FAULT_MS / 3000),
+          why("enough runs to mean something: " + all.size()));
       // G2: the window closes: a doomed holder's child is gone by its bound
       for (Interval iv : all) {
-        assertTrue(iv.end <= iv.mustEndBy, why("child outlived its loss: " + iv + " ended " + (iv.end - iv.doomedAt) / 1_000_000 + " ms after the fault"));
+        assertTrue(
+            iv.end <= iv.mustEndBy,
+            why(
+                "child outlived its loss: "
+                    + iv
+                    + " ended "
+                    + (iv.end - iv.doomedAt) / 1_000_000
+                    + " ms after the fault"));
       }
       // G1: at every instant at most N children that are not doomed; measure the overlap window
       long largestWindow = 0;
@@ -255,9 +342,17 @@ class InvariantIT {
       for (long t : instants) {
         List<Interval> live = all.stream().filter(iv -> iv.liveAt(t)).toList();
         long undoomed = live.stream().filter(iv -> iv.doomedAt > t).count();
-        assertTrue(undoomed <= max, why(undoomed + " undoomed children at once at " + t / 1_000_000 % 100_000 + ": " + live));
+        assertTrue(
+            undoomed <= max,
+            why(
+                undoomed
+                    + " undoomed children at once at "
+                    + t / 1_000_000 % 100_000
+                    + ": "
+                    + live));
         if (live.size() > max) {
-          long until = live.stream().filter(iv -> iv.doomedAt <= t).mapToLong(iv -> iv.end).min().orElse(t);
+          long until =
+              live.stream().filter(iv -> iv.doomedAt <= t).mapToLong(iv -> iv.end).min().orElse(t);
           largestWindow = Math.max(largestWindow, until - t);
           assertTrue(t < settled, why("no overlap after the system settled: " + live));
         }
@@ -268,16 +363,31 @@ class InvariantIT {
         Interval b = all.get(i);
         assertTrue(a.rev != b.rev, why("every holder has its own token: " + a + " " + b));
         if (max == 1 || b.start - a.start > ms(1000)) {
-          assertTrue(b.rev > a.rev || b.start - a.start < ms(1000) && max > 1, why("tokens increase across successions: " + a + " then " + b));
+          assertTrue(
+              b.rev > a.rev || b.start - a.start < ms(1000) && max > 1,
+              why("tokens increase across successions: " + a + " then " + b));
         }
       }
       // convergence: every wrapper still queued after the last fault got its turn and finished
       assertEquals(contenders, finalExits.size(), why("every slot's last wrapper exited"));
-      assertTrue(finalExits.stream().allMatch(c -> c == 0), why("after the faults every waiter was promoted and its command ran to the end: " + finalExits));
+      assertTrue(
+          finalExits.stream().allMatch(c -> c == 0),
+          why(
+              "after the faults every waiter was promoted and its command ran to the end: "
+                  + finalExits));
       assertEquals(List.of(), conch.keys(), why("nothing left in etcd"));
-      assertTrue(all.stream().allMatch(iv -> iv.end != Long.MAX_VALUE), why("no child left running"));
-      System.out.printf("invariants %s N=%d K=%d seed %d: %d runs, %d faults, largest overlap window %d ms (bound %d ms)%n", tool, max,
-          contenders, seed, all.size(), faults.size(), largestWindow / 1_000_000, TTL_MS + KILL_AFTER_MS + SLACK_MS);
+      assertTrue(
+          all.stream().allMatch(iv -> iv.end != Long.MAX_VALUE), why("no child left running"));
+      System.out.printf(
+          "invariants %s N=%d K=%d seed %d: %d runs, %d faults, largest overlap window %d ms (bound %d ms)%n",
+          tool,
+          max,
+          contenders,
+          seed,
+          all.size(),
+          faults.size(),
+          largestWindow / 1_000_000,
+          TTL_MS + KILL_AFTER_MS + SLACK_MS);
     }
   }
 }

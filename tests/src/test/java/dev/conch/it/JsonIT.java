@@ -39,7 +39,16 @@ class JsonIT {
   void electWhoJsonIsOneHolder() throws IOException {
     Conch c = new Conch(etcd.endpoint());
     Path env = c.file("env");
-    Conch.Run holder = c.start("elect", "o", "--ttl", "7s", "--", "bash", "-c", "echo $CONCH_REV $CONCH_LEASE > '" + env + "'; exec sleep 300");
+    Conch.Run holder =
+        c.start(
+            "elect",
+            "o",
+            "--ttl",
+            "7s",
+            "--",
+            "bash",
+            "-c",
+            "echo $CONCH_REV $CONCH_LEASE > '" + env + "'; exec sleep 300");
     String[] rl = Conch.awaitLines(env, 1, 20_000).get(0).split(" ");
     Conch.Run who = c.run("elect", "o", "--who", "--json");
     assertEquals(0, who.exit(0), who.stderr());
@@ -51,7 +60,8 @@ class JsonIT {
     assertEquals(Long.parseLong(rl[0]), h.get("rev").asLong(), "rev is CONCH_REV");
     assertEquals(rl[1], h.get("lease").asText(), "lease is CONCH_LEASE");
     assertEquals(7, h.get("ttl").asInt());
-    assertEquals(List.of("bash", "-c"), List.of(h.get("cmd").get(0).asText(), h.get("cmd").get(1).asText()));
+    assertEquals(
+        List.of("bash", "-c"), List.of(h.get("cmd").get(0).asText(), h.get("cmd").get(1).asText()));
     assertEquals("0.1.0", h.get("version").asText());
     Instant.parse(h.get("started").asText());
 
@@ -80,17 +90,39 @@ class JsonIT {
     assertEquals("s", s.get("name").asText());
     assertEquals(2, s.get("max").asInt());
     assertEquals(1, s.get("waiters").asInt());
-    assertEquals(List.of(a.pid(), b.pid()), List.of(s.get("holders").get(0).get("pid").asLong(), s.get("holders").get(1).get("pid").asLong()),
+    assertEquals(
+        List.of(a.pid(), b.pid()),
+        List.of(
+            s.get("holders").get(0).get("pid").asLong(),
+            s.get("holders").get(1).get("pid").asLong()),
         "rank order");
-    assertTrue(s.get("holders").get(0).get("rev").asLong() < s.get("holders").get(1).get("rev").asLong());
+    assertTrue(
+        s.get("holders").get(0).get("rev").asLong() < s.get("holders").get(1).get("rev").asLong());
     for (Conch.Run r : List.of(waiter, a, b)) r.stop();
   }
 
   @Test
   void cronLsJsonIsOneObject() throws IOException {
     Conch c = new Conch(etcd.endpoint());
-    assertEquals(0, c.run("cron", "add", "fails", "--schedule", "@every 1s", "--timeout", "4m", "--", "sh", "-c", "exit 3").exit(0));
-    assertEquals(0, c.run("cron", "add", "ok", "--schedule", "@daily", "--tz", "Europe/Paris", "--", "true").exit(0));
+    assertEquals(
+        0,
+        c.run(
+                "cron",
+                "add",
+                "fails",
+                "--schedule",
+                "@every 1s",
+                "--timeout",
+                "4m",
+                "--",
+                "sh",
+                "-c",
+                "exit 3")
+            .exit(0));
+    assertEquals(
+        0,
+        c.run("cron", "add", "ok", "--schedule", "@daily", "--tz", "Europe/Paris", "--", "true")
+            .exit(0));
     Conch.Run daemon = c.start("daemon");
     try {
       JsonNode all = null;
@@ -108,7 +140,10 @@ class JsonIT {
       assertEquals(daemon.pid(), all.get("daemons").get(0).get("pid").asLong());
       JsonNode fails = all.get("jobs").get(0);
       JsonNode ok = all.get("jobs").get(1);
-      assertEquals(List.of("fails", "ok"), List.of(fails.get("job").asText(), ok.get("job").asText()), "by name");
+      assertEquals(
+          List.of("fails", "ok"),
+          List.of(fails.get("job").asText(), ok.get("job").asText()),
+          "by name");
       assertEquals("4m", fails.get("timeout").asText());
       assertTrue(!ok.has("timeout"), "no --timeout: the field is left out, not null");
       assertEquals("Europe/Paris", ok.get("tz").asText());
@@ -117,7 +152,11 @@ class JsonIT {
       assertEquals("failed", run.get("state").asText());
       assertEquals(3, run.get("exit").asInt());
       assertEquals(all.get("daemons").get(0).get("lease").asText(), run.get("daemon").asText());
-      assertTrue(Instant.parse(run.get("started").asText()).compareTo(Instant.parse(run.get("tick").asText())) >= 0, "never early");
+      assertTrue(
+          Instant.parse(run.get("started").asText())
+                  .compareTo(Instant.parse(run.get("tick").asText()))
+              >= 0,
+          "never early");
       Instant.parse(run.get("ended").asText());
     } finally {
       assertEquals(0, daemon.stop());
@@ -133,16 +172,25 @@ class JsonIT {
     return null;
   }
 
-  /** Checks {@code node} against the README's table for {@code object}, and nested objects against theirs. */
+  /**
+   * Checks {@code node} against the README's table for {@code object}, and nested objects against
+   * theirs.
+   */
   static void check(String object, JsonNode node) {
     Map<String, Field> fields = SCHEMA.get(object);
     assertTrue(fields != null, "README documents no '" + object + "' object");
     assertTrue(node.isObject(), object + ": " + node);
-    for (String name : names(node)) assertTrue(fields.containsKey(name), object + "." + name + " is not in README's JSON output: " + node);
-    fields.forEach((name, f) -> {
-      if (f.always()) assertTrue(node.has(name), object + "." + name + " is documented as always there: " + node);
-      if (node.has(name)) checkType(object + "." + name, f.type(), node.get(name));
-    });
+    for (String name : names(node))
+      assertTrue(
+          fields.containsKey(name),
+          object + "." + name + " is not in README's JSON output: " + node);
+    fields.forEach(
+        (name, f) -> {
+          if (f.always())
+            assertTrue(
+                node.has(name), object + "." + name + " is documented as always there: " + node);
+          if (node.has(name)) checkType(object + "." + name, f.type(), node.get(name));
+        });
   }
 
   static void checkType(String where, String type, JsonNode v) {
@@ -152,7 +200,8 @@ class JsonIT {
       case "number" -> assertTrue(v.isIntegralNumber(), where + " is a number: " + v);
       case "boolean" -> assertTrue(v.isBoolean(), where + " is a boolean: " + v);
       default -> {
-        assertTrue(type.startsWith("array of ") && v.isArray(), where + " is an " + type + ": " + v);
+        assertTrue(
+            type.startsWith("array of ") && v.isArray(), where + " is an " + type + ": " + v);
         String element = type.substring("array of ".length());
         for (JsonNode e : v) {
           if (element.equals("strings")) assertTrue(e.isTextual(), where + ": " + v);
@@ -176,7 +225,11 @@ class JsonIT {
     }
   }
 
-  /** README's "<!-- json: NAME -->" tables: | `field` | type | present | meaning |. */
+  /**
+   * README's "
+   * <!-- json: NAME -->
+   * " tables: | `field` | type | present | meaning |.
+   */
   static Map<String, Map<String, Field>> schema() {
     try {
       Map<String, Map<String, Field>> schema = new LinkedHashMap<>();
@@ -197,7 +250,9 @@ class JsonIT {
       }
       for (Map<String, Field> t : schema.values()) {
         for (Field f : t.values()) {
-          assertTrue(types.contains(f.type()) || f.type().startsWith("array of ") && schema.containsKey(f.type().substring(9)),
+          assertTrue(
+              types.contains(f.type())
+                  || f.type().startsWith("array of ") && schema.containsKey(f.type().substring(9)),
               "README JSON type " + f.type());
         }
       }

@@ -19,15 +19,18 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Every way the contract says conch can be launched, each as a real process through the checkout's
- * ./jbang wrapper against a real etcd: the script from the checkout, a tool's script alone, the catalog
- * alias inside and outside the checkout, {@code jbang app install}, and --help/--version.
+ * ./jbang wrapper against a real etcd: the script from the checkout, a tool's script alone, the
+ * catalog alias inside and outside the checkout, {@code jbang app install}, and --help/--version.
  */
 class LaunchIT {
   static final Path ROOT = Conch.ROOT;
   static final String JBANG = ROOT.resolve("jbang").toString();
   static final String CATALOG = ROOT.resolve("jbang-catalog.json").toString();
+
   /** The child prints what conch told it; a leader's output is exactly this one line. */
-  static final List<String> REPORT = List.of("--", "sh", "-c", "echo \"$CONCH_TOOL $CONCH_NAME $CONCH_REV\"");
+  static final List<String> REPORT =
+      List.of("--", "sh", "-c", "echo \"$CONCH_TOOL $CONCH_NAME $CONCH_REV\"");
+
   static final List<String> SEMA_REPORT = cat(List.of("--max", "1"), REPORT);
 
   @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
@@ -35,21 +38,36 @@ class LaunchIT {
   @Test
   void scriptFromTheCheckout() {
     Conch c = new Conch(etcd.endpoint());
-    Conch.Run who = c.launch(List.of(JBANG, ROOT.resolve("conch.java").toString(), "elect", "vacant", "--who"));
+    Conch.Run who =
+        c.launch(List.of(JBANG, ROOT.resolve("conch.java").toString(), "elect", "vacant", "--who"));
     assertEquals(1, who.exit(120_000), who.stderr());
-    assertEquals("", who.stdout(), "nothing on stdout for a vacant office (JBang's chatter included)");
-    Conch.Run run = c.launch(cat(List.of(JBANG, ROOT.resolve("conch.java").toString(), "elect", "o1"), REPORT));
+    assertEquals(
+        "", who.stdout(), "nothing on stdout for a vacant office (JBang's chatter included)");
+    Conch.Run run =
+        c.launch(cat(List.of(JBANG, ROOT.resolve("conch.java").toString(), "elect", "o1"), REPORT));
     assertLed(c, "o1", run.exit(120_000), run.stdout(), run.stderr());
   }
 
   @Test
   void eachToolAlone() {
     Conch c = new Conch(etcd.endpoint());
-    Conch.Run run = c.launch(cat(List.of(JBANG, ROOT.resolve("elect.java").toString(), "o2"), REPORT));
+    Conch.Run run =
+        c.launch(cat(List.of(JBANG, ROOT.resolve("elect.java").toString(), "o2"), REPORT));
     assertLed(c, "o2", run.exit(120_000), run.stdout(), run.stderr());
-    Conch.Run sema = c.launch(cat(List.of(JBANG, ROOT.resolve("sema.java").toString(), "s2"), SEMA_REPORT));
+    Conch.Run sema =
+        c.launch(cat(List.of(JBANG, ROOT.resolve("sema.java").toString(), "s2"), SEMA_REPORT));
     assertRan(c, "sema s2", sema.exit(120_000), sema.stdout(), sema.stderr());
-    Conch.Run cron = c.launch(List.of(JBANG, ROOT.resolve("cron.java").toString(), "add", "j", "--schedule", "@daily", "--", "true"));
+    Conch.Run cron =
+        c.launch(
+            List.of(
+                JBANG,
+                ROOT.resolve("cron.java").toString(),
+                "add",
+                "j",
+                "--schedule",
+                "@daily",
+                "--",
+                "true"));
     assertEquals(0, cron.exit(120_000), cron.stderr());
     assertEquals(List.of(c.prefix + "/v1/cron/jobs/j"), c.keys(), "cron.java alone added the job");
   }
@@ -57,7 +75,8 @@ class LaunchIT {
   @Test
   void aliasInsideTheCheckout() {
     Conch c = new Conch(etcd.endpoint());
-    Procs.Result conch = exec(c, ROOT, Map.of(), cat(List.of("./jbang", "conch", "elect", "o3"), REPORT));
+    Procs.Result conch =
+        exec(c, ROOT, Map.of(), cat(List.of("./jbang", "conch", "elect", "o3"), REPORT));
     assertLed(c, "o3", conch.code(), conch.out(), conch.err());
     Procs.Result elect = exec(c, ROOT, Map.of(), List.of("./jbang", "elect", "vacant", "--who"));
     assertEquals(1, elect.code(), "the elect alias: " + elect.err());
@@ -69,7 +88,9 @@ class LaunchIT {
     assertEquals("daemons: 0\n", cron.out(), "the cron alias: an empty table");
     Procs.Result conchd = exec(c, ROOT, Map.of(), List.of("./jbang", "conchd", "--help"));
     assertEquals(0, conchd.code(), conchd.err());
-    assertTrue(conchd.out().contains("--max-lateness"), "the conchd alias is conch daemon: " + conchd.out());
+    assertTrue(
+        conchd.out().contains("--max-lateness"),
+        "the conchd alias is conch daemon: " + conchd.out());
   }
 
   @Test
@@ -77,7 +98,12 @@ class LaunchIT {
     Conch c = new Conch(etcd.endpoint());
     Path elsewhere = Files.createTempDirectory("conch-elsewhere-");
     try {
-      Procs.Result r = exec(c, elsewhere, Map.of(), cat(List.of(JBANG, "conch@" + CATALOG, "elect", "o4"), REPORT));
+      Procs.Result r =
+          exec(
+              c,
+              elsewhere,
+              Map.of(),
+              cat(List.of(JBANG, "conch@" + CATALOG, "elect", "o4"), REPORT));
       assertLed(c, "o4", r.code(), r.out(), r.err());
     } finally {
       Procs.deleteTree(elsewhere);
@@ -94,22 +120,49 @@ class LaunchIT {
       Path jbangDir = tmp.resolve("jbang-dir");
       Path bin = Files.createDirectories(tmp.resolve("bin"));
       Files.createSymbolicLink(bin.resolve("jbang"), ROOT.resolve("jbang"));
-      Map<String, String> env = Map.of("JBANG_DIR", jbangDir.toString(),
-          "PATH", jbangDir.resolve("bin") + ":" + bin + ":" + System.getenv("PATH"));
+      Map<String, String> env =
+          Map.of(
+              "JBANG_DIR",
+              jbangDir.toString(),
+              "PATH",
+              jbangDir.resolve("bin") + ":" + bin + ":" + System.getenv("PATH"));
 
-      Procs.Result install = exec(c, tmp, env, List.of("bash", "-c", "jbang app install --name conch \"$1\"", "install", "conch@" + CATALOG));
+      Procs.Result install =
+          exec(
+              c,
+              tmp,
+              env,
+              List.of(
+                  "bash",
+                  "-c",
+                  "jbang app install --name conch \"$1\"",
+                  "install",
+                  "conch@" + CATALOG));
       assertEquals(0, install.code(), install.err());
       assertTrue(install.err().contains("Command installed: conch"), install.err());
-      assertTrue(Files.isExecutable(jbangDir.resolve("bin/conch")), "installed under JBANG_DIR/bin");
+      assertTrue(
+          Files.isExecutable(jbangDir.resolve("bin/conch")), "installed under JBANG_DIR/bin");
 
       Procs.Result which = exec(c, tmp, env, List.of("bash", "-c", "command -v conch"));
-      assertEquals(jbangDir.resolve("bin/conch").toString(), which.out().strip(), "PATH finds the installed command");
-      Procs.Result r = exec(c, tmp, env, List.of("bash", "-c", "conch elect o5 -- sh -c 'echo \"$CONCH_TOOL $CONCH_NAME $CONCH_REV\"'"));
+      assertEquals(
+          jbangDir.resolve("bin/conch").toString(),
+          which.out().strip(),
+          "PATH finds the installed command");
+      Procs.Result r =
+          exec(
+              c,
+              tmp,
+              env,
+              List.of(
+                  "bash",
+                  "-c",
+                  "conch elect o5 -- sh -c 'echo \"$CONCH_TOOL $CONCH_NAME $CONCH_REV\"'"));
       assertLed(c, "o5", r.code(), r.out(), r.err());
     } finally {
       Procs.deleteTree(tmp);
     }
-    assertEquals(before, homeFiles(home), "~/.bashrc, profiles and ~/.jbang/bin untouched by app install");
+    assertEquals(
+        before, homeFiles(home), "~/.bashrc, profiles and ~/.jbang/bin untouched by app install");
   }
 
   @Test
@@ -117,20 +170,28 @@ class LaunchIT {
     Conch c = new Conch(etcd.endpoint());
     Procs.Result help = exec(c, ROOT, Map.of(), List.of("./jbang", "conch.java", "--help"));
     assertEquals(0, help.code(), help.err());
-    assertTrue(help.out().contains("Usage: conch") && help.out().contains("elect") && help.out().contains("sema"), help.out());
+    assertTrue(
+        help.out().contains("Usage: conch")
+            && help.out().contains("elect")
+            && help.out().contains("sema"),
+        help.out());
     Procs.Result version = exec(c, ROOT, Map.of(), List.of("./jbang", "conch.java", "--version"));
     assertEquals(0, version.code(), version.err());
     HelpIT.assertVersion(version.out());
-    Procs.Result electHelp = exec(c, ROOT, Map.of(), List.of("./jbang", "conch.java", "elect", "--help"));
+    Procs.Result electHelp =
+        exec(c, ROOT, Map.of(), List.of("./jbang", "conch.java", "elect", "--help"));
     assertEquals(0, electHelp.code(), electHelp.err());
-    assertTrue(electHelp.out().contains("OFFICE") && electHelp.out().contains("\nExit codes:\n") && electHelp.out().contains("\n  77 "),
+    assertTrue(
+        electHelp.out().contains("OFFICE")
+            && electHelp.out().contains("\nExit codes:\n")
+            && electHelp.out().contains("\n  77 "),
         electHelp.out());
   }
 
   /**
-   * bin/conch, the fast path, on a copy of the checkout with a cache of its own: the first call builds
-   * through JBang and says so on stderr, later calls exec java at once; the child's status is conch's;
-   * an edited script and a reinstalled lib are both picked up on the next call.
+   * bin/conch, the fast path, on a copy of the checkout with a cache of its own: the first call
+   * builds through JBang and says so on stderr, later calls exec java at once; the child's status
+   * is conch's; an edited script and a reinstalled lib are both picked up on the next call.
    */
   @Test
   void fastPathRunsCachesAndPicksUpChanges() throws IOException {
@@ -138,51 +199,85 @@ class LaunchIT {
     Path tmp = Files.createTempDirectory("conch-fast-");
     try {
       Path copy = tmp.resolve("checkout");
-      for (String f : List.of("bin/conch", "jbang", "tools/jbang/pom.xml", "conch.java", "elect.java", "sema.java", "cron.java")) {
+      for (String f :
+          List.of(
+              "bin/conch",
+              "jbang",
+              "tools/jbang/pom.xml",
+              "conch.java",
+              "elect.java",
+              "sema.java",
+              "cron.java")) {
         Files.createDirectories(copy.resolve(f).getParent());
-        Files.copy(ROOT.resolve(f), copy.resolve(f), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        Files.copy(
+            ROOT.resolve(f), copy.resolve(f), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
       }
       Map<String, String> env = Map.of("CONCH_CACHE", tmp.resolve("cache").toString());
       String fast = copy.resolve("bin/conch").toString();
 
       Procs.Result first = exec(c, tmp, env, cat(List.of(fast, "elect", "o6"), REPORT));
       assertLed(c, "o6", first.code(), first.out(), first.err());
-      assertTrue(first.err().contains("preparing the fast launch"), "the first call builds: " + first.err());
-      assertEquals(7, exec(c, tmp, env, List.of(fast, "elect", "o6", "--", "sh", "-c", "exit 7")).code(), "the child's status");
+      assertTrue(
+          first.err().contains("preparing the fast launch"),
+          "the first call builds: " + first.err());
+      assertEquals(
+          7,
+          exec(c, tmp, env, List.of(fast, "elect", "o6", "--", "sh", "-c", "exit 7")).code(),
+          "the child's status");
       Procs.Result who = exec(c, tmp, env, List.of(fast, "elect", "vacant", "--who"));
       assertEquals(1, who.code(), who.err());
-      assertEquals("", who.out() + who.err(), "cached: nothing on stdout or stderr but conch's own");
+      assertEquals(
+          "", who.out() + who.err(), "cached: nothing on stdout or stderr but conch's own");
 
       Path script = copy.resolve("conch.java");
-      Files.writeString(script, Files.readString(script).replace("\"conch \" + Version.CONCH", "\"conch-edited \" + Version.CONCH"));
+      Files.writeString(
+          script,
+          Files.readString(script)
+              .replace("\"conch \" + Version.CONCH", "\"conch-edited \" + Version.CONCH"));
       Procs.Result edited = exec(c, tmp, env, List.of(fast, "--version"));
       assertEquals("conch-edited 0.1.0\n", edited.out(), "the edited script runs: " + edited.err());
 
       Path lib = Path.of(Conch.classpath().split(":")[1]);
-      assertTrue(lib.getFileName().toString().startsWith("conch-lib-"), "the lib is second on the classpath: " + lib);
-      Files.setLastModifiedTime(lib, java.nio.file.attribute.FileTime.from(java.time.Instant.now()));
+      assertTrue(
+          lib.getFileName().toString().startsWith("conch-lib-"),
+          "the lib is second on the classpath: " + lib);
+      Files.setLastModifiedTime(
+          lib, java.nio.file.attribute.FileTime.from(java.time.Instant.now()));
       Procs.Result relib = exec(c, tmp, env, List.of(fast, "--version"));
       assertEquals("conch-edited 0.1.0\n", relib.out(), relib.err());
-      assertTrue(relib.err().contains("preparing the fast launch"), "a reinstalled lib is picked up: " + relib.err());
+      assertTrue(
+          relib.err().contains("preparing the fast launch"),
+          "a reinstalled lib is picked up: " + relib.err());
     } finally {
       Procs.deleteTree(tmp);
     }
   }
 
-  /** The child ran as leader of {@code office}: exit 0, exactly its one line on stdout, the office released. */
+  /**
+   * The child ran as leader of {@code office}: exit 0, exactly its one line on stdout, the office
+   * released.
+   */
   static void assertLed(Conch c, String office, int code, String out, String err) {
     assertRan(c, "elect " + office, code, out, err);
   }
 
-  /** The child ran under {@code toolAndName} ("elect o1"): exit 0, exactly its one line on stdout, released. */
+  /**
+   * The child ran under {@code toolAndName} ("elect o1"): exit 0, exactly its one line on stdout,
+   * released.
+   */
   static void assertRan(Conch c, String toolAndName, int code, String out, String err) {
     assertEquals(0, code, err);
-    assertTrue(out.matches(toolAndName + " [1-9][0-9]*\n"), "stdout is the child's line only: [" + out + "] stderr: " + err);
+    assertTrue(
+        out.matches(toolAndName + " [1-9][0-9]*\n"),
+        "stdout is the child's line only: [" + out + "] stderr: " + err);
     assertFalse(err.contains("Downloading JDK"), "JBang used the JDK on PATH: " + err);
     assertEquals(List.of(), c.keys(), "released");
   }
 
-  /** Runs {@code cmd} in {@code cwd} with the Conch instance's connection environment plus {@code extra}. */
+  /**
+   * Runs {@code cmd} in {@code cwd} with the Conch instance's connection environment plus {@code
+   * extra}.
+   */
   static Procs.Result exec(Conch c, Path cwd, Map<String, String> extra, List<String> cmd) {
     Map<String, String> env = new HashMap<>();
     env.put("CONCH_ENDPOINTS", c.endpoint);
@@ -201,7 +296,15 @@ class LaunchIT {
   /** The files a careless install would touch in HOME, with their contents (empty when absent). */
   static Map<String, Optional<String>> homeFiles(Path home) {
     Map<String, Optional<String>> m = new LinkedHashMap<>();
-    for (String f : List.of(".bashrc", ".bash_profile", ".profile", ".zshrc", ".zshenv", ".jbang/bin/conch", ".jbang/jbang.properties")) {
+    for (String f :
+        List.of(
+            ".bashrc",
+            ".bash_profile",
+            ".profile",
+            ".zshrc",
+            ".zshenv",
+            ".jbang/bin/conch",
+            ".jbang/jbang.properties")) {
       Path p = home.resolve(f);
       try {
         m.put(f, Files.exists(p) ? Optional.of(Files.readString(p)) : Optional.empty());

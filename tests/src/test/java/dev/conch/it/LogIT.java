@@ -14,25 +14,34 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Event lines on stderr (README "Logs"): real events of real wrappers and a real daemon, in text and JSON. */
+/**
+ * Event lines on stderr (README "Logs"): real events of real wrappers and a real daemon, in text
+ * and JSON.
+ */
 class LogIT {
   @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** TIME conch TOOL NAME: EVENT k=v… host=H pid=P[: MESSAGE] */
-  private static final Pattern TEXT = Pattern.compile(
-      "(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z) conch (\\S+) (\\S+): (\\S+)((?: [a-z_]+=\\S+)*) host=(\\S+) pid=(\\d+)(?:: (.*))?");
+  private static final Pattern TEXT =
+      Pattern.compile(
+          "(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z) conch (\\S+) (\\S+): (\\S+)((?: [a-z_]+=\\S+)*) host=(\\S+) pid=(\\d+)(?:: (.*))?");
 
   static List<JsonNode> json(String stderr) {
-    return stderr.lines().map(l -> {
-      try {
-        JsonNode n = JSON.readTree(l);
-        assertTrue(n.isObject(), l);
-        Instant.parse(n.get("time").asText()); // ISO-8601 UTC, or this throws
-        return n;
-      } catch (java.io.IOException e) {
-        throw new UncheckedIOException("not one JSON object per line: " + l, e);
-      }
-    }).toList();
+    return stderr
+        .lines()
+        .map(
+            l -> {
+              try {
+                JsonNode n = JSON.readTree(l);
+                assertTrue(n.isObject(), l);
+                Instant.parse(n.get("time").asText()); // ISO-8601 UTC, or this throws
+                return n;
+              } catch (java.io.IOException e) {
+                throw new UncheckedIOException("not one JSON object per line: " + l, e);
+              }
+            })
+        .toList();
   }
 
   static Matcher text(String line) {
@@ -58,20 +67,48 @@ class LogIT {
     List<String> lines = t.stderr().lines().toList();
     assertEquals(2, lines.size(), t.stderr());
     Matcher acquired = text(lines.get(0));
-    assertEquals(List.of("elect", "o", "acquired", " rev=" + revLease[0] + " lease=" + revLease[1], "" + t.pid()),
-        List.of(acquired.group(2), acquired.group(3), acquired.group(4), acquired.group(5), acquired.group(7)));
+    assertEquals(
+        List.of(
+            "elect",
+            "o",
+            "acquired",
+            " rev=" + revLease[0] + " lease=" + revLease[1],
+            "" + t.pid()),
+        List.of(
+            acquired.group(2),
+            acquired.group(3),
+            acquired.group(4),
+            acquired.group(5),
+            acquired.group(7)));
     Matcher released = text(lines.get(1));
-    assertEquals(List.of("released", " exit=0 rev=" + revLease[0] + " lease=" + revLease[1]), List.of(released.group(4), released.group(5)));
-    assertTrue(!Instant.parse(released.group(1)).isBefore(Instant.parse(acquired.group(1))), "in time order");
+    assertEquals(
+        List.of("released", " exit=0 rev=" + revLease[0] + " lease=" + revLease[1]),
+        List.of(released.group(4), released.group(5)));
+    assertTrue(
+        !Instant.parse(released.group(1)).isBefore(Instant.parse(acquired.group(1))),
+        "in time order");
 
-    Conch.Run j = c.run("sema", "s", "--max", "2", "--verbose", "--log-format", "json", "--", "sh", "-c", "echo $CONCH_REV; exit 3");
+    Conch.Run j =
+        c.run(
+            "sema",
+            "s",
+            "--max",
+            "2",
+            "--verbose",
+            "--log-format",
+            "json",
+            "--",
+            "sh",
+            "-c",
+            "echo $CONCH_REV; exit 3");
     assertEquals(3, j.exit(0), j.stderr());
     List<JsonNode> events = json(j.stderr());
     assertEquals(List.of("acquired", "released"), events(events));
     for (JsonNode n : events) {
       assertEquals("sema", n.get("tool").asText());
       assertEquals("s", n.get("name").asText());
-      assertEquals(Long.parseLong(j.stdout().strip()), n.get("rev").asLong(), "rev is CONCH_REV, a number");
+      assertEquals(
+          Long.parseLong(j.stdout().strip()), n.get("rev").asLong(), "rev is CONCH_REV, a number");
       assertEquals(j.pid(), n.get("pid").asLong());
       assertTrue(n.get("lease").isTextual() && n.get("host").isTextual(), n.toString());
     }
@@ -90,7 +127,8 @@ class LogIT {
       if (format.equals("json")) {
         List<JsonNode> lines = json(r.stderr());
         assertEquals(List.of("lost", "signalled"), events(lines), r.stderr());
-        assertTrue(lines.get(0).get("message").asText().contains("lease lost while holding"), r.stderr());
+        assertTrue(
+            lines.get(0).get("message").asText().contains("lease lost while holding"), r.stderr());
         assertEquals("TERM", lines.get(1).get("signal").asText());
         for (JsonNode n : lines) assertEquals(lease, n.get("lease").asText());
       } else {
@@ -123,7 +161,8 @@ class LogIT {
     CronIT.add(c, "j", "--schedule", "@every 1s", "--", "sh", "-c", "exit 3");
     Conch.Run d = c.start("daemon", "--log-format", "json");
     long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (json(d.stderr()).stream().filter(n -> n.get("event").asText().equals("finished")).count() < 2) {
+    while (json(d.stderr()).stream().filter(n -> n.get("event").asText().equals("finished")).count()
+        < 2) {
       assertTrue(System.nanoTime() < end, "two runs finished within 20 s: " + d.stderr());
       Procs.nap(100); // the daemon writes its log to a file; nothing to watch but the file
     }
@@ -149,7 +188,11 @@ class LogIT {
       assertTrue(started.get("late_ms").asLong() >= 0, started.toString());
       assertEquals("failed", finished.get("state").asText());
       assertEquals(3, finished.get("exit").asInt());
-      assertEquals(CronIT.runs(c, "j").get(Instant.parse(started.get("tick").asText()).toEpochMilli()).state(), "failed",
+      assertEquals(
+          CronIT.runs(c, "j")
+              .get(Instant.parse(started.get("tick").asText()).toEpochMilli())
+              .state(),
+          "failed",
           "the log says what etcd recorded");
     }
   }

@@ -10,9 +10,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * etcd goes silent while a wrapper holds (SIGSTOP of etcd: connections stay open, nothing answers, as in
- * a partition). The wrapper acts on its own deadline: the child is killed within the lease. Each test has
- * an etcd of its own, since freezing it stops everybody.
+ * etcd goes silent while a wrapper holds (SIGSTOP of etcd: connections stay open, nothing answers,
+ * as in a partition). The wrapper acts on its own deadline: the child is killed within the lease.
+ * Each test has an etcd of its own, since freezing it stops everybody.
  */
 class PartitionIT {
   EtcdServer etcd;
@@ -33,18 +33,34 @@ class PartitionIT {
   void silentEtcdWhileHoldingKillsTheChildWithinTheLease() {
     Conch c = new Conch(etcd.endpoint);
     Path log = c.file("log");
-    Conch.Run r = c.start("elect", "o", "--ttl", "3s", "--kill-after", "500ms", "--", "bash", "-c",
-        "trap 'echo term $(date +%s%N) >> " + ElectIT.q(log) + "; exit 143' TERM; echo up $(date +%s%N) >> " + ElectIT.q(log)
-            + "; while :; do sleep 0.1; done");
+    Conch.Run r =
+        c.start(
+            "elect",
+            "o",
+            "--ttl",
+            "3s",
+            "--kill-after",
+            "500ms",
+            "--",
+            "bash",
+            "-c",
+            "trap 'echo term $(date +%s%N) >> "
+                + ElectIT.q(log)
+                + "; exit 143' TERM; echo up $(date +%s%N) >> "
+                + ElectIT.q(log)
+                + "; while :; do sleep 0.1; done");
     Conch.awaitLines(log, 1, 20_000);
     long frozenAt = System.currentTimeMillis() * 1_000_000;
     etcd.freeze();
     List<String> l = Conch.awaitLines(log, 2, 10_000);
     long killedAfter = (Long.parseLong(l.get(1).split(" ")[1]) - frozenAt) / 1_000_000;
     System.out.printf("etcd frozen -> child SIGTERM: %d ms (ttl 3s)%n", killedAfter);
-    // the deadline is TTL after the send of the last acknowledged keepalive, which precedes the freeze;
+    // the deadline is TTL after the send of the last acknowledged keepalive, which precedes the
+    // freeze;
     // the slack covers the watchdog's read timing out and the child's trap writing its line
-    assertTrue(killedAfter <= 3_000 + 300, "SIGTERM no later than the TTL after etcd went silent: " + killedAfter + " ms");
+    assertTrue(
+        killedAfter <= 3_000 + 300,
+        "SIGTERM no later than the TTL after etcd went silent: " + killedAfter + " ms");
     assertEquals(70, r.exit(15_000));
     assertTrue(r.stderr().contains("lease lost") && r.stderr().contains("deadline"), r.stderr());
   }
@@ -53,15 +69,31 @@ class PartitionIT {
   void restartRunsTheCommandAgainWhenEtcdAnswersAgain() {
     Conch c = new Conch(etcd.endpoint);
     Path log = c.file("log");
-    Conch.Run r = c.start("elect", "o", "--restart", "--ttl", "2s", "--kill-after", "500ms", "--backoff-max", "1s", "--", "bash", "-c",
-        "echo $CONCH_REV >> " + ElectIT.q(log) + "; sleep 300");
+    Conch.Run r =
+        c.start(
+            "elect",
+            "o",
+            "--restart",
+            "--ttl",
+            "2s",
+            "--kill-after",
+            "500ms",
+            "--backoff-max",
+            "1s",
+            "--",
+            "bash",
+            "-c",
+            "echo $CONCH_REV >> " + ElectIT.q(log) + "; sleep 300");
     Conch.awaitLines(log, 1, 20_000);
     etcd.freeze();
-    Procs.nap(4_000); // etcd stays silent past the TTL: the wrapper must give up its child meanwhile
+    Procs.nap(
+        4_000); // etcd stays silent past the TTL: the wrapper must give up its child meanwhile
     assertEquals(1, Conch.lines(log).size(), "no new run while etcd is silent");
     etcd.thaw();
     List<String> l = Conch.awaitLines(log, 2, 30_000);
-    assertTrue(Long.parseLong(l.get(1)) > Long.parseLong(l.get(0)), "a new term with a higher token: " + l);
+    assertTrue(
+        Long.parseLong(l.get(1)) > Long.parseLong(l.get(0)),
+        "a new term with a higher token: " + l);
     Procs.kill("TERM", r.pid());
     assertEquals(143, r.exit(20_000));
   }

@@ -9,9 +9,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A throw-away certificate authority made with openssl at run time, never checked in: a CA, a server
- * certificate for loopback (SAN IP:127.0.0.1, DNS:localhost), a client certificate, one that expired
- * long ago, and a second CA that trusts none of them. Keys are PKCS#8 PEM, as jetcd and etcd read them.
+ * A throw-away certificate authority made with openssl at run time, never checked in: a CA, a
+ * server certificate for loopback (SAN IP:127.0.0.1, DNS:localhost), a client certificate, one that
+ * expired long ago, and a second CA that trusts none of them. Keys are PKCS#8 PEM, as jetcd and
+ * etcd read them.
  */
 public final class Pki {
   private static Pki shared;
@@ -24,6 +25,7 @@ public final class Pki {
   public final Path clientKey;
   public final Path expiredCert;
   public final Path expiredKey;
+
   /** A CA that signed nothing here: trusting it instead of {@link #ca} is "the wrong CA". */
   public final Path otherCa;
 
@@ -57,7 +59,8 @@ public final class Pki {
     selfSigned("ca", "conch test CA");
     selfSigned("other-ca", "some other CA");
     Path ext = dir.resolve("server.ext");
-    Files.writeString(ext, "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n");
+    Files.writeString(
+        ext, "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n");
     signed("server", "localhost", ext);
     Path clientExt = dir.resolve("client.ext");
     Files.writeString(clientExt, "extendedKeyUsage=clientAuth\n");
@@ -66,22 +69,64 @@ public final class Pki {
   }
 
   private void selfSigned(String name, String cn) {
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-        "-subj", "/CN=" + cn, "-keyout", dir.resolve(name + ".key").toString(), "-out", dir.resolve(name + ".pem").toString());
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=" + cn,
+        "-keyout",
+        dir.resolve(name + ".key").toString(),
+        "-out",
+        dir.resolve(name + ".pem").toString());
   }
 
   private void csr(String name, String cn) {
-    openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=" + cn,
-        "-keyout", dir.resolve(name + ".key").toString(), "-out", dir.resolve(name + ".csr").toString());
+    openssl(
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-subj",
+        "/CN=" + cn,
+        "-keyout",
+        dir.resolve(name + ".key").toString(),
+        "-out",
+        dir.resolve(name + ".csr").toString());
   }
 
   private void signed(String name, String cn, Path ext) {
     csr(name, cn);
-    openssl("x509", "-req", "-in", dir.resolve(name + ".csr").toString(), "-CA", ca.toString(), "-CAkey", dir.resolve("ca.key").toString(),
-        "-CAcreateserial", "-days", "2", "-extfile", ext.toString(), "-out", dir.resolve(name + ".pem").toString());
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        dir.resolve(name + ".csr").toString(),
+        "-CA",
+        ca.toString(),
+        "-CAkey",
+        dir.resolve("ca.key").toString(),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        ext.toString(),
+        "-out",
+        dir.resolve(name + ".pem").toString());
   }
 
-  /** {@code openssl x509} cannot back-date a certificate in every version; {@code openssl ca} can. */
+  /**
+   * {@code openssl x509} cannot back-date a certificate in every version; {@code openssl ca} can.
+   */
   private void expired() throws IOException {
     csr("expired", "conch");
     Path db = dir.resolve("ca-db");
@@ -89,12 +134,44 @@ public final class Pki {
     Files.writeString(db.resolve("index.txt"), "");
     Files.writeString(db.resolve("serial"), "1000\n");
     Path cnf = dir.resolve("ca.cnf");
-    Files.writeString(cnf, String.join("\n", "[ca]", "default_ca = d", "[d]", "database = " + db.resolve("index.txt"),
-        "new_certs_dir = " + db.resolve("new"), "serial = " + db.resolve("serial"), "default_md = sha256", "policy = p",
-        "unique_subject = no", "[p]", "commonName = supplied", "[x]", "extendedKeyUsage = clientAuth", ""));
-    openssl("ca", "-batch", "-config", cnf.toString(), "-extensions", "x", "-cert", ca.toString(), "-keyfile", dir.resolve("ca.key").toString(),
-        "-in", dir.resolve("expired.csr").toString(), "-out", expiredCert.toString(), "-notext",
-        "-startdate", "20200101000000Z", "-enddate", "20200102000000Z");
+    Files.writeString(
+        cnf,
+        String.join(
+            "\n",
+            "[ca]",
+            "default_ca = d",
+            "[d]",
+            "database = " + db.resolve("index.txt"),
+            "new_certs_dir = " + db.resolve("new"),
+            "serial = " + db.resolve("serial"),
+            "default_md = sha256",
+            "policy = p",
+            "unique_subject = no",
+            "[p]",
+            "commonName = supplied",
+            "[x]",
+            "extendedKeyUsage = clientAuth",
+            ""));
+    openssl(
+        "ca",
+        "-batch",
+        "-config",
+        cnf.toString(),
+        "-extensions",
+        "x",
+        "-cert",
+        ca.toString(),
+        "-keyfile",
+        dir.resolve("ca.key").toString(),
+        "-in",
+        dir.resolve("expired.csr").toString(),
+        "-out",
+        expiredCert.toString(),
+        "-notext",
+        "-startdate",
+        "20200101000000Z",
+        "-enddate",
+        "20200102000000Z");
   }
 
   private static void openssl(String... args) {

@@ -18,11 +18,15 @@ import java.util.stream.Stream;
 public final class Procs {
   public record Result(int code, String out, String err) {}
 
-  /** Every long-lived process a test started: whatever a failed test left running dies with the test JVM. */
+  /**
+   * Every long-lived process a test started: whatever a failed test left running dies with the test
+   * JVM.
+   */
   private static final Set<Process> STARTED = ConcurrentHashMap.newKeySet();
 
   static {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> STARTED.forEach(Process::destroyForcibly)));
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(() -> STARTED.forEach(Process::destroyForcibly)));
   }
 
   private Procs() {}
@@ -37,7 +41,9 @@ public final class Procs {
     return run(cmd, env, null);
   }
 
-  /** Runs {@code cmd} in {@code cwd} (null: ours) with {@code env} added, stdin empty, to its end. */
+  /**
+   * Runs {@code cmd} in {@code cwd} (null: ours) with {@code env} added, stdin empty, to its end.
+   */
   public static Result run(List<String> cmd, Map<String, String> env, Path cwd) {
     return run(cmd, env, cwd, Path.of("/dev/null"));
   }
@@ -45,7 +51,8 @@ public final class Procs {
   /** The same, with stdin read from {@code stdin}. */
   public static Result run(List<String> cmd, Map<String, String> env, Path cwd, Path stdin) {
     try {
-      ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(stdin.toFile()));
+      ProcessBuilder pb =
+          new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(stdin.toFile()));
       if (cwd != null) pb.directory(cwd.toFile());
       pb.environment().putAll(env);
       Process p = pb.start();
@@ -75,7 +82,8 @@ public final class Procs {
   /** Sends a signal by name to one process id we started. */
   public static void kill(String signal, long pid) {
     Result r = run(List.of("kill", "-s", signal, Long.toString(pid)), Map.of());
-    if (r.code() != 0) throw new IllegalStateException("kill -s " + signal + " " + pid + ": " + r.err());
+    if (r.code() != 0)
+      throw new IllegalStateException("kill -s " + signal + " " + pid + ": " + r.err());
   }
 
   public static boolean alive(long pid) {
@@ -88,7 +96,9 @@ public final class Procs {
     }
   }
 
-  /** A pause where nothing announces the event waited for (a process's death, a server's health). */
+  /**
+   * A pause where nothing announces the event waited for (a process's death, a server's health).
+   */
   public static void nap(long millis) {
     try {
       Thread.sleep(millis);

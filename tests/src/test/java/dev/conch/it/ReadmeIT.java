@@ -23,16 +23,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The README cannot drift from the code: its runnable blocks are run, and its set-up commands are the
- * scripts CI runs.
+ * The README cannot drift from the code: its runnable blocks are run, and its set-up commands are
+ * the scripts CI runs.
  *
- * <p>Runnable blocks are fenced {@code ```bash} with a {@code <!-- tested ... -->} comment on the line
- * just before the fence (every {@code ```bash} block must be marked, every marker must precede one;
- * examples with placeholders stay indented and are not run). Each block runs as one bash script, in a
- * fresh directory holding stand-ins for {@code ./report.sh}, {@code ./migrate.sh}, {@code ./purge.sh}
- * and {@code ./serve}, against a real etcd under a key prefix of its own, with {@code conch} a bash
- * function running the JBang-built conch.java. Each command must exit 0, or the status its comment
- * documents ({@code # ... exit N}); a comment {@code # prints WORD} also requires WORD on its stdout.
+ * <p>Runnable blocks are fenced {@code ```bash} with a {@code <!-- tested ... -->} comment on the
+ * line just before the fence (every {@code ```bash} block must be marked, every marker must precede
+ * one; examples with placeholders stay indented and are not run). Each block runs as one bash
+ * script, in a fresh directory holding stand-ins for {@code ./report.sh}, {@code ./migrate.sh},
+ * {@code ./purge.sh} and {@code ./serve}, against a real etcd under a key prefix of its own, with
+ * {@code conch} a bash function running the JBang-built conch.java. Each command must exit 0, or
+ * the status its comment documents ({@code # ... exit N}); a comment {@code # prints WORD} also
+ * requires WORD on its stdout.
  */
 class ReadmeIT {
   private static final Path README = Conch.ROOT.resolve("README.md");
@@ -71,10 +72,16 @@ class ReadmeIT {
       String l = md.get(i).strip();
       boolean marked = i > 0 && md.get(i - 1).strip().startsWith("<!-- tested");
       if (l.startsWith("<!-- tested")) {
-        assertTrue(i + 1 < md.size() && md.get(i + 1).strip().equals("```bash"), "README.md line " + (i + 1) + ": a tested marker must sit just before a ```bash fence");
+        assertTrue(
+            i + 1 < md.size() && md.get(i + 1).strip().equals("```bash"),
+            "README.md line " + (i + 1) + ": a tested marker must sit just before a ```bash fence");
       }
       if (l.equals("```bash")) {
-        assertTrue(marked, "README.md line " + (i + 1) + ": every ```bash block is run, so it needs a <!-- tested --> marker on the line before");
+        assertTrue(
+            marked,
+            "README.md line "
+                + (i + 1)
+                + ": every ```bash block is run, so it needs a <!-- tested --> marker on the line before");
         List<String> body = new ArrayList<>();
         int j = i + 1;
         while (j < md.size() && !md.get(j).strip().equals("```")) body.add(md.get(j++));
@@ -107,11 +114,13 @@ class ReadmeIT {
   }
 
   /**
-   * The block as a script: each command (a line, with backslash continuations) runs inside { } with its
-   * output captured, then its status and output are checked against what its comment documents.
+   * The block as a script: each command (a line, with backslash continuations) runs inside { } with
+   * its output captured, then its status and output are checked against what its comment documents.
    */
   static String script(Block b) {
-    StringBuilder s = new StringBuilder("conch() { java -cp \"$CONCH_TEST_CP\" conch \"$@\"; }\n__d=$(mktemp -d)\n");
+    StringBuilder s =
+        new StringBuilder(
+            "conch() { java -cp \"$CONCH_TEST_CP\" conch \"$@\"; }\n__d=$(mktemp -d)\n");
     List<String> ls = b.lines();
     for (int i = 0; i < ls.size(); i++) {
       String first = ls.get(i);
@@ -126,15 +135,24 @@ class ReadmeIT {
       for (Matcher m = EXIT.matcher(comment); m.find(); ) expected = Integer.parseInt(m.group(1));
       String shown = cmd.toString().replace("\\\n", " ");
       if (commentStart(shown) >= 0) shown = shown.substring(0, commentStart(shown)).strip();
-      s.append("{ ").append(cmd).append("\n} >\"$__d/out\" 2>\"$__d/err\"; __rc=$?\n")
+      s.append("{ ")
+          .append(cmd)
+          .append("\n} >\"$__d/out\" 2>\"$__d/err\"; __rc=$?\n")
           .append("cat \"$__d/out\"; cat \"$__d/err\" >&2\n")
-          .append("if [ \"$__rc\" -ne ").append(expected).append(" ]; then echo ")
-          .append(quote("README.md line " + at + ": " + shown + ": exit ")).append("\"$__rc\"")
-          .append(quote(", the README says " + expected)).append(" >&2; exit 99; fi\n");
+          .append("if [ \"$__rc\" -ne ")
+          .append(expected)
+          .append(" ]; then echo ")
+          .append(quote("README.md line " + at + ": " + shown + ": exit "))
+          .append("\"$__rc\"")
+          .append(quote(", the README says " + expected))
+          .append(" >&2; exit 99; fi\n");
       Matcher p = PRINTS.matcher(comment);
       if (p.find()) {
-        s.append("grep -qF -- ").append(quote(p.group(1))).append(" \"$__d/out\" || { echo ")
-            .append(quote("README.md line " + at + ": " + shown + ": does not print " + p.group(1))).append(" >&2; exit 98; }\n");
+        s.append("grep -qF -- ")
+            .append(quote(p.group(1)))
+            .append(" \"$__d/out\" || { echo ")
+            .append(quote("README.md line " + at + ": " + shown + ": does not print " + p.group(1)))
+            .append(" >&2; exit 98; }\n");
       }
     }
     return s.append("rm -rf \"$__d\"\n").toString();
@@ -142,7 +160,8 @@ class ReadmeIT {
 
   @TestFactory
   Stream<DynamicTest> everyTestedBlockRunsAsDocumented() {
-    return testedBlocks().stream().map(b -> DynamicTest.dynamicTest("README.md block at line " + b.line(), () -> run(b)));
+    return testedBlocks().stream()
+        .map(b -> DynamicTest.dynamicTest("README.md block at line " + b.line(), () -> run(b)));
   }
 
   static void run(Block b) throws IOException {
@@ -154,9 +173,26 @@ class ReadmeIT {
         Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rwxr-xr-x"));
       }
       String prefix = "/readme-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet();
-      Procs.Result r = Procs.run(List.of("bash", "-c", script(b)),
-          Map.of("CONCH_ENDPOINTS", etcd.endpoint, "CONCH_PREFIX", prefix, "CONCH_TEST_CP", Conch.classpath()), cwd);
-      assertEquals(0, r.code(), "the README block at line " + b.line() + " does not do what it says:\n" + r.err() + "\nstdout:\n" + r.out());
+      Procs.Result r =
+          Procs.run(
+              List.of("bash", "-c", script(b)),
+              Map.of(
+                  "CONCH_ENDPOINTS",
+                  etcd.endpoint,
+                  "CONCH_PREFIX",
+                  prefix,
+                  "CONCH_TEST_CP",
+                  Conch.classpath()),
+              cwd);
+      assertEquals(
+          0,
+          r.code(),
+          "the README block at line "
+              + b.line()
+              + " does not do what it says:\n"
+              + r.err()
+              + "\nstdout:\n"
+              + r.out());
     } finally {
       Procs.deleteTree(cwd);
     }
@@ -167,19 +203,27 @@ class ReadmeIT {
     List<Block> blocks = testedBlocks();
     assertFalse(blocks.isEmpty(), "the README keeps at least one tested block");
     String all = String.join("\n", blocks.stream().flatMap(b -> b.lines().stream()).toList());
-    for (String tool : List.of("conch elect ", "conch sema ", "conch cron add ", "conch cron ls ", "conch cron rm ")) {
+    for (String tool :
+        List.of(
+            "conch elect ", "conch sema ", "conch cron add ", "conch cron ls ", "conch cron rm ")) {
       assertTrue(all.contains(tool), "a tested block runs " + tool.strip());
     }
-    assertTrue(blocks.stream().flatMap(b -> b.lines().stream()).anyMatch(l -> EXIT.matcher(l).find() && !l.contains("exit 0")),
+    assertTrue(
+        blocks.stream()
+            .flatMap(b -> b.lines().stream())
+            .anyMatch(l -> EXIT.matcher(l).find() && !l.contains("exit 0")),
         "a tested block checks a documented non-zero exit");
   }
 
   @Test
   void theScriptGeneratorChecksStatusAndOutput() throws IOException {
-    // The harness itself must be able to fail: a wrong documented status and a missing word are caught.
+    // The harness itself must be able to fail: a wrong documented status and a missing word are
+    // caught.
     Block wrongExit = new Block(1, List.of("true   # exit 3"));
     Block wrongOutput = new Block(1, List.of("echo hi   # prints hello"));
-    Block right = new Block(1, List.of("sh -c 'exit 3'   # exit 3", "echo 'a # b' \\", "  hello   # prints hello"));
+    Block right =
+        new Block(
+            1, List.of("sh -c 'exit 3'   # exit 3", "echo 'a # b' \\", "  hello   # prints hello"));
     for (Block b : List.of(wrongExit, wrongOutput, right)) {
       Procs.Result r = Procs.run(List.of("bash", "-c", script(b)), Map.of("CONCH_TEST_CP", ""));
       assertEquals(b == right ? 0 : b == wrongExit ? 99 : 98, r.code(), b + ": " + r.err());
@@ -214,24 +258,38 @@ class ReadmeIT {
       assertTrue(Files.isRegularFile(f) && Files.isExecutable(f), s + " is an executable file");
       assertTrue(Files.readString(f).startsWith("#!"), s + " starts with #!");
       Procs.Result syntax = Procs.run(List.of("bash", "-n", f.toString()), Map.of());
-      assertEquals(0, syntax.code(), s + " parses: " + syntax.err()); // parsed only: test.sh is this suite, demo.sh runs apart
+      assertEquals(
+          0,
+          syntax.code(),
+          s + " parses: " + syntax.err()); // parsed only: test.sh is this suite, demo.sh runs apart
     }
-    assertTrue(String.join("\n", md).contains("CI runs `./test.sh` (`.ci/run`)"), "the README says what CI runs");
-    List<String> ci = Files.readAllLines(Conch.ROOT.resolve(".ci/run")).stream()
-        .map(l -> (commentStart(l) < 0 ? l : l.substring(0, commentStart(l))).strip()).filter(l -> !l.isEmpty()).toList();
-    assertTrue(ci.stream().anyMatch(l -> l.matches("(exec\\s+)?\\./test\\.sh(\\s.*)?")), ".ci/run calls ./test.sh: " + ci);
-    assertTrue(ci.stream().noneMatch(l -> l.matches(".*\\bmvn\\b.*")), ".ci/run tests through ./test.sh, not a mvn line of its own: " + ci);
+    assertTrue(
+        String.join("\n", md).contains("CI runs `./test.sh` (`.ci/run`)"),
+        "the README says what CI runs");
+    List<String> ci =
+        Files.readAllLines(Conch.ROOT.resolve(".ci/run")).stream()
+            .map(l -> (commentStart(l) < 0 ? l : l.substring(0, commentStart(l))).strip())
+            .filter(l -> !l.isEmpty())
+            .toList();
+    assertTrue(
+        ci.stream().anyMatch(l -> l.matches("(exec\\s+)?\\./test\\.sh(\\s.*)?")),
+        ".ci/run calls ./test.sh: " + ci);
+    assertTrue(
+        ci.stream().noneMatch(l -> l.matches(".*\\bmvn\\b.*")),
+        ".ci/run tests through ./test.sh, not a mvn line of its own: " + ci);
   }
 
   @Test
   void relativeLinksPointAtFiles() {
-    Matcher m = Pattern.compile("\\]\\(([^)#\\s]+)(#[^)]*)?\\)").matcher(String.join("\n", readme()));
+    Matcher m =
+        Pattern.compile("\\]\\(([^)#\\s]+)(#[^)]*)?\\)").matcher(String.join("\n", readme()));
     int n = 0;
     while (m.find()) {
       String target = m.group(1);
       if (target.matches("[a-z]+:.*")) continue;
       n++;
-      if (!Files.exists(Conch.ROOT.resolve(target))) fail("README.md links to " + target + ", which does not exist");
+      if (!Files.exists(Conch.ROOT.resolve(target)))
+        fail("README.md links to " + target + ", which does not exist");
     }
     assertTrue(n > 0, "the README links to its docs");
   }

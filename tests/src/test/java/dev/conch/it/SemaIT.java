@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -19,7 +18,9 @@ class SemaIT {
   static Conch.Run contender(Conch c, String tag, String... opts) {
     List<String> args = new ArrayList<>(List.of("sema", "s"));
     args.addAll(List.of(opts));
-    args.addAll(List.of("--", "bash", "-c", "echo $CONCH_REV > '" + c.file("up-" + tag) + "'; exec sleep 300"));
+    args.addAll(
+        List.of(
+            "--", "bash", "-c", "echo $CONCH_REV > '" + c.file("up-" + tag) + "'; exec sleep 300"));
     int before = c.keys().size();
     Conch.Run r = c.start(args.toArray(String[]::new));
     ElectIT.awaitKeys(c, before + 1); // queued: the next contender's create revision is higher
@@ -61,10 +62,13 @@ class SemaIT {
     Conch.Run w1 = contender(c, "w1", "--max", "2");
     Conch.Run w2 = contender(c, "w2", "--max", "2");
     Conch.awaitLines(c.file("up-b"), 1, 20_000);
-    assertEquals(143, a.stop()); // the older holder leaves: the first waiter, not the second, is promoted
+    assertEquals(
+        143, a.stop()); // the older holder leaves: the first waiter, not the second, is promoted
     long rev1 = Long.parseLong(Conch.awaitLines(c.file("up-w1"), 1, 20_000).get(0));
     assertFalse(running(c, "w2"), "only one slot was freed");
-    assertTrue(rev1 > Long.parseLong(Conch.lines(c.file("up-b")).get(0)), "tokens increase in acquisition order");
+    assertTrue(
+        rev1 > Long.parseLong(Conch.lines(c.file("up-b")).get(0)),
+        "tokens increase in acquisition order");
     assertTrue(who(c).stdout().contains("waiting: 1"));
     assertEquals(143, w1.stop());
     Conch.awaitLines(c.file("up-w2"), 1, 20_000);
@@ -99,8 +103,10 @@ class SemaIT {
     Conch.awaitLines(c.file("up-one"), 1, 20_000);
     Conch.awaitLines(c.file("up-two"), 1, 20_000); // does not share slots with --max 1
     List<String> keys = c.keys();
-    assertTrue(keys.stream().anyMatch(k -> k.startsWith(c.prefix + "/v1/sema/s/1/")), keys.toString());
-    assertTrue(keys.stream().anyMatch(k -> k.startsWith(c.prefix + "/v1/sema/s/2/")), keys.toString());
+    assertTrue(
+        keys.stream().anyMatch(k -> k.startsWith(c.prefix + "/v1/sema/s/1/")), keys.toString());
+    assertTrue(
+        keys.stream().anyMatch(k -> k.startsWith(c.prefix + "/v1/sema/s/2/")), keys.toString());
     Conch.Run w = who(c);
     assertEquals(0, w.exit(0));
     assertTrue(w.stderr().contains("disagree on --max (1, 2)"), w.stderr());
@@ -113,13 +119,17 @@ class SemaIT {
     Conch.Run h = contender(c, "h", "--max", "1");
     Conch.awaitLines(c.file("up-h"), 1, 20_000);
     long t0 = System.nanoTime();
-    Conch.Run r = c.run("sema", "s", "--max", "1", "--nonblock", "--", "touch", c.file("ran").toString());
+    Conch.Run r =
+        c.run("sema", "s", "--max", "1", "--nonblock", "--", "touch", c.file("ran").toString());
     long took = (System.nanoTime() - t0) / 1_000_000;
     assertEquals(75, r.exit(0));
     assertTrue(took < 5_000, "no waiting, only the JVM's start: " + took + " ms");
     assertFalse(Files.exists(c.file("ran")));
     assertEquals(1, c.keys().size());
-    assertEquals(0, c.run("sema", "free", "--max", "1", "--nonblock", "--", "true").exit(0), "a free slot is taken at once");
+    assertEquals(
+        0,
+        c.run("sema", "free", "--max", "1", "--nonblock", "--", "true").exit(0),
+        "a free slot is taken at once");
     assertEquals(143, h.stop());
   }
 
@@ -140,7 +150,10 @@ class SemaIT {
     Conch.Run h = contender(c, "h", "--max", "3", "--kill-after", "500ms");
     Conch.awaitLines(c.file("up-h"), 1, 20_000);
     String key = c.keys().get(0);
-    assertEquals(0, Etcdctl.run(etcd.endpoint(), "lease", "revoke", key.substring(key.lastIndexOf('/') + 1)).code());
+    assertEquals(
+        0,
+        Etcdctl.run(etcd.endpoint(), "lease", "revoke", key.substring(key.lastIndexOf('/') + 1))
+            .code());
     assertEquals(70, h.exit(15_000));
     assertTrue(h.stderr().contains("lease lost"), h.stderr());
   }
@@ -161,8 +174,11 @@ class SemaIT {
     Conch.Run w = who(c, "--json");
     assertEquals(0, w.exit(0));
     String out = w.stdout();
-    assertTrue(out.startsWith("{\"name\":\"s\",\"max\":1,\"holders\":[{") && out.contains("\"pid\":" + a.pid())
-        && out.strip().endsWith("\"waiters\":1}"), out);
+    assertTrue(
+        out.startsWith("{\"name\":\"s\",\"max\":1,\"holders\":[{")
+            && out.contains("\"pid\":" + a.pid())
+            && out.strip().endsWith("\"waiters\":1}"),
+        out);
     for (Conch.Run r : List.of(a, b)) assertEquals(143, r.stop());
   }
 
@@ -170,12 +186,12 @@ class SemaIT {
   void badInputExitsSixtyFourAndWritesNothing() {
     Conch c = new Conch(etcd.endpoint());
     String[][] bad = {
-        {"sema", "s", "--", "true"},
-        {"sema", "s", "--max", "0", "--", "true"},
-        {"sema", "s", "--max", "10001", "--", "true"},
-        {"sema", "s", "--max", "two", "--", "true"},
-        {"sema", "s/x", "--max", "1", "--", "true"},
-        {"sema", "s", "--max", "1"},
+      {"sema", "s", "--", "true"},
+      {"sema", "s", "--max", "0", "--", "true"},
+      {"sema", "s", "--max", "10001", "--", "true"},
+      {"sema", "s", "--max", "two", "--", "true"},
+      {"sema", "s/x", "--max", "1", "--", "true"},
+      {"sema", "s", "--max", "1"},
     };
     for (String[] args : bad) {
       Conch.Run r = c.run(args);

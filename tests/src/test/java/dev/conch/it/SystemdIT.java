@@ -27,13 +27,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The units of contrib/systemd. There is no systemd as PID 1 here, so: (1) {@code systemd-analyze verify}
- * parses each unit (copies whose ExecStart binary exists) and must say nothing; (2) the documented check:
- * the settings that must match conch (KillMode=mixed, KillSignal, TimeoutStopSec against the ExecStart's
- * --kill-after and --grace, exit statuses); (3) the singleton unit's ExecStart, run as two "hosts" through
- * the contrib launcher and a `jbang export portable` jar as the README installs them, is stopped the way
- * systemd stops it (KillSignal to the main process only, KillMode=mixed) and fails over; the stopped one
- * exits within TimeoutStopSec, also when its command ignores SIGTERM and when etcd is silent.
+ * The units of contrib/systemd. There is no systemd as PID 1 here, so: (1) {@code systemd-analyze
+ * verify} parses each unit (copies whose ExecStart binary exists) and must say nothing; (2) the
+ * documented check: the settings that must match conch (KillMode=mixed, KillSignal, TimeoutStopSec
+ * against the ExecStart's --kill-after and --grace, exit statuses); (3) the singleton unit's
+ * ExecStart, run as two "hosts" through the contrib launcher and a `jbang export portable` jar as
+ * the README installs them, is stopped the way systemd stops it (KillSignal to the main process
+ * only, KillMode=mixed) and fails over; the stopped one exits within TimeoutStopSec, also when its
+ * command ignores SIGTERM and when etcd is silent.
  */
 class SystemdIT {
   static final Path CONTRIB = Conch.ROOT.resolve("contrib/systemd");
@@ -44,6 +45,7 @@ class SystemdIT {
   @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
 
   static Path tmp;
+
   /** contrib/systemd/conch, pointed at a jar exported the README's way. */
   static Path launcher;
 
@@ -51,11 +53,22 @@ class SystemdIT {
   static void install() throws IOException {
     tmp = Files.createTempDirectory("conch-systemd-");
     Path jar = tmp.resolve("opt/conch.jar");
-    Procs.Result export = Procs.run(List.of(Conch.ROOT.resolve("jbang").toString(), "export", "portable", "--force", "-O", jar.toString(),
-        Conch.ROOT.resolve("conch.java").toString()), Map.of("JBANG_NO_VERSION_CHECK", "true"));
+    Procs.Result export =
+        Procs.run(
+            List.of(
+                Conch.ROOT.resolve("jbang").toString(),
+                "export",
+                "portable",
+                "--force",
+                "-O",
+                jar.toString(),
+                Conch.ROOT.resolve("conch.java").toString()),
+            Map.of("JBANG_NO_VERSION_CHECK", "true"));
     assertEquals(0, export.code(), "jbang export portable: " + export.err());
     String script = Files.readString(CONTRIB.resolve("conch"));
-    assertTrue(script.contains("exec java -jar /opt/conch/conch.jar \"$@\""), "the launcher execs the JVM: " + script);
+    assertTrue(
+        script.contains("exec java -jar /opt/conch/conch.jar \"$@\""),
+        "the launcher execs the JVM: " + script);
     launcher = tmp.resolve("conch");
     Files.writeString(launcher, script.replace("/opt/conch/conch.jar", jar.toString()));
     assertTrue(launcher.toFile().setExecutable(true));
@@ -69,19 +82,28 @@ class SystemdIT {
   @Test
   void systemdAnalyzeVerifyAcceptsEachUnit() throws IOException {
     List<Path> units = units();
-    assertEquals(Set.of("thing.service", "conchd.service"), units.stream().map(p -> p.getFileName().toString()).collect(Collectors.toSet()));
+    assertEquals(
+        Set.of("thing.service", "conchd.service"),
+        units.stream().map(p -> p.getFileName().toString()).collect(Collectors.toSet()));
     for (Path unit : units) {
       Path copy = tmp.resolve(unit.getFileName());
       Files.writeString(copy, Files.readString(unit).replace(LAUNCHER, launcher.toString()));
-      Procs.Result r = Procs.run(List.of("systemd-analyze", "verify", "--man=no", copy.toString()), Map.of());
+      Procs.Result r =
+          Procs.run(List.of("systemd-analyze", "verify", "--man=no", copy.toString()), Map.of());
       assertEquals(0, r.code(), unit + ": " + r.out() + r.err());
       assertEquals("", r.out() + r.err(), unit + ": systemd-analyze verify has nothing to say");
     }
     Path broken = tmp.resolve("broken.service");
-    Files.writeString(broken, Files.readString(CONTRIB.resolve("thing.service")).replace(LAUNCHER, launcher.toString())
-        .replace("KillMode=mixed", "KillMode=mixd"));
-    Procs.Result r = Procs.run(List.of("systemd-analyze", "verify", "--man=no", broken.toString()), Map.of());
-    assertTrue((r.out() + r.err()).contains("kill mode"), "verify does read the settings: " + r.out() + r.err());
+    Files.writeString(
+        broken,
+        Files.readString(CONTRIB.resolve("thing.service"))
+            .replace(LAUNCHER, launcher.toString())
+            .replace("KillMode=mixed", "KillMode=mixd"));
+    Procs.Result r =
+        Procs.run(List.of("systemd-analyze", "verify", "--man=no", broken.toString()), Map.of());
+    assertTrue(
+        (r.out() + r.err()).contains("kill mode"),
+        "verify does read the settings: " + r.out() + r.err());
   }
 
   /** The documented check (README, systemd): each setting that must agree with how conch stops. */
@@ -91,12 +113,20 @@ class SystemdIT {
       Unit u = Unit.parse(path);
       String name = path.getFileName().toString();
       assertFalse(u.get("Unit", "Description").isBlank(), name);
-      assertEquals("exec", u.get("Service", "Type"), name + ": a launcher that cannot start fails the start");
-      assertEquals("mixed", u.get("Service", "KillMode"), name + ": SIGTERM to conch only; conch stops its command");
+      assertEquals(
+          "exec",
+          u.get("Service", "Type"),
+          name + ": a launcher that cannot start fails the start");
+      assertEquals(
+          "mixed",
+          u.get("Service", "KillMode"),
+          name + ": SIGTERM to conch only; conch stops its command");
       assertEquals("SIGTERM", u.get("Service", "KillSignal"), name + ": conch forwards SIGTERM");
       assertEquals("/etc/conch/conch.env", u.get("Service", "EnvironmentFile"), name);
       assertEquals("always", u.get("Service", "Restart"), name);
-      assertTrue(List.of(u.get("Service", "RestartPreventExitStatus").split("\\s+")).contains("64"), name + ": no restart on usage errors");
+      assertTrue(
+          List.of(u.get("Service", "RestartPreventExitStatus").split("\\s+")).contains("64"),
+          name + ": no restart on usage errors");
       assertEquals("multi-user.target", u.get("Install", "WantedBy"), name);
       List<String> argv = u.execStart();
       assertEquals(LAUNCHER, argv.get(0), name);
@@ -105,12 +135,18 @@ class SystemdIT {
       if (argv.get(1).equals("elect")) {
         assertTrue(argv.contains("--restart"), name + ": a service keeps its office");
         assertTrue(argv.indexOf("--") > 2 && argv.get(argv.indexOf("--") + 1).equals(THING), name);
-        assertTrue(stop.compareTo(killAfter.plusSeconds(10)) >= 0, name + ": TimeoutStopSec >= --kill-after + 10s, is " + stop);
-        assertTrue(List.of(u.get("Service", "SuccessExitStatus").split("\\s+")).contains("143"), name + ": 143 is a clean stop");
+        assertTrue(
+            stop.compareTo(killAfter.plusSeconds(10)) >= 0,
+            name + ": TimeoutStopSec >= --kill-after + 10s, is " + stop);
+        assertTrue(
+            List.of(u.get("Service", "SuccessExitStatus").split("\\s+")).contains("143"),
+            name + ": 143 is a clean stop");
       } else {
         assertEquals("daemon", argv.get(1), name);
         Duration grace = option(argv, "--grace");
-        assertTrue(stop.compareTo(grace.plus(killAfter).plusSeconds(15)) >= 0, name + ": TimeoutStopSec >= --grace + --kill-after + 15s, is " + stop);
+        assertTrue(
+            stop.compareTo(grace.plus(killAfter).plusSeconds(15)) >= 0,
+            name + ": TimeoutStopSec >= --grace + --kill-after + 15s, is " + stop);
       }
     }
   }
@@ -123,12 +159,26 @@ class SystemdIT {
     assertEquals(0, help.exit(10_000), help.stderr());
     String section = help.stdout().substring(help.stdout().indexOf("Environment"));
     Map<String, String> env = envFile(true);
-    assertTrue(env.keySet().containsAll(List.of("CONCH_ENDPOINTS", "CONCH_PREFIX", "CONCH_USER", "CONCH_PASSWORD", "CONCH_CACERT",
-        "CONCH_CERT", "CONCH_KEY")), env.toString());
-    for (String k : env.keySet()) assertTrue(section.contains("  " + k + " "), k + " is not in conch --help: " + section);
+    assertTrue(
+        env.keySet()
+            .containsAll(
+                List.of(
+                    "CONCH_ENDPOINTS",
+                    "CONCH_PREFIX",
+                    "CONCH_USER",
+                    "CONCH_PASSWORD",
+                    "CONCH_CACERT",
+                    "CONCH_CERT",
+                    "CONCH_KEY")),
+        env.toString());
+    for (String k : env.keySet())
+      assertTrue(section.contains("  " + k + " "), k + " is not in conch --help: " + section);
   }
 
-  /** A well-behaved command: SIGTERM to the leader's conch stops it, releases, and the other host's starts at once. */
+  /**
+   * A well-behaved command: SIGTERM to the leader's conch stops it, releases, and the other host's
+   * starts at once.
+   */
   @Test
   void singletonFailsOverWhenItsHostsConchIsStopped() throws IOException {
     Hosts h = new Hosts("trap 'echo \"term $HOSTNAME\" >> \"$RUNS\"; exit 0' TERM");
@@ -149,7 +199,10 @@ class SystemdIT {
     assertEquals(List.of(), h.conch.keys(), "both released");
   }
 
-  /** A command that ignores SIGTERM: conch SIGKILLs it after --kill-after and still exits within TimeoutStopSec. */
+  /**
+   * A command that ignores SIGTERM: conch SIGKILLs it after --kill-after and still exits within
+   * TimeoutStopSec.
+   */
   @Test
   void stubbornCommandIsKilledWithinTheStopTimeout() throws IOException {
     Hosts h = new Hosts("trap 'echo \"term $HOSTNAME\" >> \"$RUNS\"' TERM");
@@ -166,7 +219,10 @@ class SystemdIT {
     h.stop(b);
   }
 
-  /** etcd silent at stop time: conch cannot release, still exits within TimeoutStopSec; the lease hands over. */
+  /**
+   * etcd silent at stop time: conch cannot release, still exits within TimeoutStopSec; the lease
+   * hands over.
+   */
   @Test
   void stopWithinTheTimeoutWhenEtcdIsSilent() throws IOException {
     Hosts h = new Hosts("trap 'echo \"term $HOSTNAME\" >> \"$RUNS\"; exit 0' TERM");
@@ -182,18 +238,35 @@ class SystemdIT {
       etcd.server().thaw();
     }
     Conch.awaitLines(h.runs, 3, h.ttl.toMillis() + 15_000);
-    assertEquals(List.of("start host-a", "term host-a", "start host-b"), h.runLines(), "host-b took over once host-a's lease expired");
+    assertEquals(
+        List.of("start host-a", "term host-a", "start host-b"),
+        h.runLines(),
+        "host-b took over once host-a's lease expired");
     h.stop(b);
   }
 
-  /** conchd's unit: SIGTERM lets a running job finish (KillMode=mixed does not signal it), then conchd exits 0. */
+  /**
+   * conchd's unit: SIGTERM lets a running job finish (KillMode=mixed does not signal it), then
+   * conchd exits 0.
+   */
   @Test
   void conchdLetsRunningJobsFinishOnStop() throws IOException {
     Unit u = Unit.parse(CONTRIB.resolve("conchd.service"));
     Conch c = new Conch(etcd.endpoint());
     Path done = c.file("done");
-    assertEquals(0, c.run("cron", "add", "j", "--schedule", "@every 1s", "--", "sh", "-c",
-        "trap 'echo term >> " + done + "' TERM; sleep 3; echo ok >> " + done).exit(30_000));
+    assertEquals(
+        0,
+        c.run(
+                "cron",
+                "add",
+                "j",
+                "--schedule",
+                "@every 1s",
+                "--",
+                "sh",
+                "-c",
+                "trap 'echo term >> " + done + "' TERM; sleep 3; echo ok >> " + done)
+            .exit(30_000));
     List<String> argv = new ArrayList<>(u.execStart());
     argv.set(0, launcher.toString());
     Conch.Run d = c.launch(argv);
@@ -206,9 +279,13 @@ class SystemdIT {
       long t0 = System.nanoTime();
       Procs.kill(u.get("Service", "KillSignal").substring(3), d.pid());
       assertEquals(0, d.exit(timeSpan(u.get("Service", "TimeoutStopSec")).toMillis()), d.stderr());
-      assertTrue(System.nanoTime() - t0 < 10_000_000_000L, "no job outlives 3 s, so no grace period was spent to its end");
+      assertTrue(
+          System.nanoTime() - t0 < 10_000_000_000L,
+          "no job outlives 3 s, so no grace period was spent to its end");
       List<String> ends = Conch.lines(done);
-      assertTrue(!ends.isEmpty() && ends.stream().allMatch("ok"::equals), "the running job was not signalled, it finished: " + ends);
+      assertTrue(
+          !ends.isEmpty() && ends.stream().allMatch("ok"::equals),
+          "the running job was not signalled, it finished: " + ends);
     } finally {
       if (d.process().isAlive()) d.process().destroyForcibly();
       c.run("cron", "rm", "j");
@@ -224,7 +301,10 @@ class SystemdIT {
     return false;
   }
 
-  /** Two hosts running the singleton unit's ExecStart, with thing replaced by a script that logs its life. */
+  /**
+   * Two hosts running the singleton unit's ExecStart, with thing replaced by a script that logs its
+   * life.
+   */
   static final class Hosts {
     final Conch conch = new Conch(etcd.endpoint());
     final Unit unit;
@@ -237,16 +317,25 @@ class SystemdIT {
     Hosts(String onTerm) throws IOException {
       unit = Unit.parse(CONTRIB.resolve("thing.service"));
       Path thing = conch.file("thing");
-      Files.writeString(thing, "#!/bin/sh\n" + onTerm + "\necho \"start $HOSTNAME\" >> \"$RUNS\"\necho $$ > \"$RUNS.$HOSTNAME\"\n"
-          + "while :; do sleep 0.2; done\n");
+      Files.writeString(
+          thing,
+          "#!/bin/sh\n"
+              + onTerm
+              + "\necho \"start $HOSTNAME\" >> \"$RUNS\"\necho $$ > \"$RUNS.$HOSTNAME\"\n"
+              + "while :; do sleep 0.2; done\n");
       assertTrue(thing.toFile().setExecutable(true));
       argv = new ArrayList<>(unit.execStart());
-      argv.replaceAll(a -> a.equals(LAUNCHER) ? launcher.toString() : a.equals(THING) ? thing.toString() : a);
+      argv.replaceAll(
+          a -> a.equals(LAUNCHER) ? launcher.toString() : a.equals(THING) ? thing.toString() : a);
       killAfter = option(argv, "--kill-after");
       ttl = option(argv, "--ttl");
       timeoutStop = timeSpan(unit.get("Service", "TimeoutStopSec"));
-      for (Map.Entry<String, String> e : envFile(false).entrySet()) conch.env(e.getKey(), e.getValue());
-      conch.env("CONCH_ENDPOINTS", etcd.endpoint()).env("CONCH_PREFIX", conch.prefix).env("RUNS", runs.toString());
+      for (Map.Entry<String, String> e : envFile(false).entrySet())
+        conch.env(e.getKey(), e.getValue());
+      conch
+          .env("CONCH_ENDPOINTS", etcd.endpoint())
+          .env("CONCH_PREFIX", conch.prefix)
+          .env("RUNS", runs.toString());
     }
 
     Conch.Run start(String host) {
@@ -254,9 +343,14 @@ class SystemdIT {
       return conch.launch(argv);
     }
 
-    /** What systemd does on stop with KillMode=mixed: KillSignal to the main process; returns how long it took to exit. */
+    /**
+     * What systemd does on stop with KillMode=mixed: KillSignal to the main process; returns how
+     * long it took to exit.
+     */
     long stop(Conch.Run main) {
-      assertTrue(cmdline(main.pid()).startsWith("java"), "the launcher exec'ed: the unit's main process is the JVM");
+      assertTrue(
+          cmdline(main.pid()).startsWith("java"),
+          "the launcher exec'ed: the unit's main process is the JVM");
       long t0 = System.nanoTime();
       Procs.kill(unit.get("Service", "KillSignal").substring(3), main.pid());
       main.exit(timeoutStop.toMillis());
@@ -306,7 +400,9 @@ class SystemdIT {
     }
   }
 
-  /** contrib/systemd/conch.env as KEY=VALUE; with {@code commented}, the commented-out examples too. */
+  /**
+   * contrib/systemd/conch.env as KEY=VALUE; with {@code commented}, the commented-out examples too.
+   */
   static Map<String, String> envFile(boolean commented) throws IOException {
     Map<String, String> env = new LinkedHashMap<>();
     for (String line : Files.readAllLines(CONTRIB.resolve("conch.env"))) {
@@ -318,12 +414,16 @@ class SystemdIT {
     return env;
   }
 
-  /** {@code --name D} or {@code --name=D} from an argv, before {@code --}; required to be explicit in a unit. */
+  /**
+   * {@code --name D} or {@code --name=D} from an argv, before {@code --}; required to be explicit
+   * in a unit.
+   */
   static Duration option(List<String> argv, String name) {
     int end = argv.contains("--") ? argv.indexOf("--") : argv.size();
     for (int i = 0; i < end; i++) {
       if (argv.get(i).equals(name)) return timeSpan(argv.get(i + 1));
-      if (argv.get(i).startsWith(name + "=")) return timeSpan(argv.get(i).substring(name.length() + 1));
+      if (argv.get(i).startsWith(name + "="))
+        return timeSpan(argv.get(i).substring(name.length() + 1));
     }
     throw new AssertionError(name + " is not stated in ExecStart " + argv);
   }
@@ -338,21 +438,27 @@ class SystemdIT {
     while (at < text.strip().length() && m.find(at) && m.start() == at) {
       long n = Long.parseLong(m.group(1));
       String unit = m.group(2) == null ? "s" : m.group(2);
-      d = d.plus(switch (unit) {
-        case "ms" -> Duration.ofMillis(n);
-        case "m", "min" -> Duration.ofMinutes(n);
-        case "h" -> Duration.ofHours(n);
-        default -> Duration.ofSeconds(n);
-      });
+      d =
+          d.plus(
+              switch (unit) {
+                case "ms" -> Duration.ofMillis(n);
+                case "m", "min" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofSeconds(n);
+              });
       at = m.end();
     }
     if (at != text.strip().length()) throw new AssertionError("not a time span: " + text);
     return d;
   }
 
-  /** A unit file: sections of Key=Value; a single-valued key set twice is an error, not a silent override. */
+  /**
+   * A unit file: sections of Key=Value; a single-valued key set twice is an error, not a silent
+   * override.
+   */
   record Unit(Map<String, Map<String, String>> sections) {
-    static final Set<String> MULTI = Set.of("Environment", "EnvironmentFile", "ExecStartPre", "ExecStartPost", "ExecStopPost");
+    static final Set<String> MULTI =
+        Set.of("Environment", "EnvironmentFile", "ExecStartPre", "ExecStartPost", "ExecStopPost");
 
     static Unit parse(Path path) {
       Map<String, Map<String, String>> sections = new HashMap<>();
@@ -363,13 +469,16 @@ class SystemdIT {
           if (l.isEmpty() || l.startsWith("#") || l.startsWith(";")) continue;
           assertFalse(l.endsWith("\\"), path + ": no continued lines: " + l);
           if (l.startsWith("[")) {
-            current = sections.computeIfAbsent(l.substring(1, l.indexOf(']')), k -> new LinkedHashMap<>());
+            current =
+                sections.computeIfAbsent(
+                    l.substring(1, l.indexOf(']')), k -> new LinkedHashMap<>());
             continue;
           }
           assertTrue(current != null && l.contains("="), path + ": " + l);
           String key = l.substring(0, l.indexOf('=')).strip();
           String value = l.substring(l.indexOf('=') + 1).strip();
-          assertTrue(MULTI.contains(key) || !current.containsKey(key), path + ": " + key + " set twice");
+          assertTrue(
+              MULTI.contains(key) || !current.containsKey(key), path + ": " + key + " set twice");
           current.put(key, value);
         }
       } catch (IOException e) {
@@ -384,10 +493,14 @@ class SystemdIT {
       return v;
     }
 
-    /** ExecStart split as systemd splits it (whitespace; the units use no quotes, which this insists on). */
+    /**
+     * ExecStart split as systemd splits it (whitespace; the units use no quotes, which this insists
+     * on).
+     */
     List<String> execStart() {
       String line = get("Service", "ExecStart");
-      assertFalse(line.contains("\"") || line.contains("'") || line.contains("$") || line.contains("%"),
+      assertFalse(
+          line.contains("\"") || line.contains("'") || line.contains("$") || line.contains("%"),
           "ExecStart without quoting or specifiers, so that this split is systemd's: " + line);
       return List.of(line.split("\\s+"));
     }

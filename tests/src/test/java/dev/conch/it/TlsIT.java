@@ -11,16 +11,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * TLS gone wrong, against etcd that serves TLS only and requires client certificates: every mistake an
- * operator can make with the files ends in one line that names it and the documented code, never a
- * stack trace, never the command run, nothing written. 77 when etcd and conch could not agree on who is
- * who (wrong CA, expired or missing certificate), 64 for a file that is not there or a scheme that
- * contradicts the files.
+ * TLS gone wrong, against etcd that serves TLS only and requires client certificates: every mistake
+ * an operator can make with the files ends in one line that names it and the documented code, never
+ * a stack trace, never the command run, nothing written. 77 when etcd and conch could not agree on
+ * who is who (wrong CA, expired or missing certificate), 64 for a file that is not there or a
+ * scheme that contradicts the files.
  */
 class TlsIT {
   @RegisterExtension static final EtcdFixture etcd = EtcdFixture.secure();
 
-  /** conch elect o -- touch ran, with the fixture's working files changed by {@code adjust}; 1 s dial timeout. */
+  /**
+   * conch elect o -- touch ran, with the fixture's working files changed by {@code adjust}; 1 s
+   * dial timeout.
+   */
   static Conch.Run elect(Conch c) {
     return c.run("elect", "o", "--dial-timeout", "1s", "--", "touch", c.file("ran").toString());
   }
@@ -29,7 +32,10 @@ class TlsIT {
     assertEquals(code, r.exit(0), r.stderr());
     List<String> lines = r.stderr().lines().toList();
     assertEquals(1, lines.size(), "one line, no stack trace: " + r.stderr());
-    assertTrue(lines.get(0).matches("\\S+Z conch elect o: error exit=" + code + " host=\\S+ pid=\\d+: .*") && lines.get(0).contains(expected), lines.get(0));
+    assertTrue(
+        lines.get(0).matches("\\S+Z conch elect o: error exit=" + code + " host=\\S+ pid=\\d+: .*")
+            && lines.get(0).contains(expected),
+        lines.get(0));
     assertFalse(Files.exists(c.file("ran")), "the command never ran");
     assertEquals(List.of(), c.keys(), "nothing written");
   }
@@ -44,7 +50,8 @@ class TlsIT {
 
   @Test
   void aServerSignedByAnotherCaIsRefused() {
-    Conch c = new Conch(etcd.endpoint()).env("CONCH_CACERT", etcd.server().pki().otherCa.toString());
+    Conch c =
+        new Conch(etcd.endpoint()).env("CONCH_CACERT", etcd.server().pki().otherCa.toString());
     assertOneLine(c, elect(c), 77, "the server's certificate is not signed by a CA in --cacert");
   }
 
@@ -63,8 +70,15 @@ class TlsIT {
   @Test
   void anExpiredClientCertificateIsRefusedAndNamed() {
     Pki pki = etcd.server().pki();
-    Conch c = new Conch(etcd.endpoint()).env("CONCH_CERT", pki.expiredCert.toString()).env("CONCH_KEY", pki.expiredKey.toString());
-    assertOneLine(c, elect(c), 77, "the client certificate " + pki.expiredCert + " expired on 2020-01-02T00:00:00Z");
+    Conch c =
+        new Conch(etcd.endpoint())
+            .env("CONCH_CERT", pki.expiredCert.toString())
+            .env("CONCH_KEY", pki.expiredKey.toString());
+    assertOneLine(
+        c,
+        elect(c),
+        77,
+        "the client certificate " + pki.expiredCert + " expired on 2020-01-02T00:00:00Z");
   }
 
   @Test
@@ -75,13 +89,16 @@ class TlsIT {
 
   @Test
   void aKeyThatIsNotAKeyIsAUsageError() {
-    Conch c = new Conch(etcd.endpoint()).env("CONCH_KEY", etcd.server().pki().clientCert.toString());
+    Conch c =
+        new Conch(etcd.endpoint()).env("CONCH_KEY", etcd.server().pki().clientCert.toString());
     assertOneLine(c, elect(c), 64, "cannot use the TLS files");
   }
 
   @Test
   void tlsFilesWithAPlainEndpointAreAUsageError() {
-    Conch c = new Conch(etcd.endpoint()).env("CONCH_ENDPOINTS", etcd.endpoint().replace("https://", "http://"));
+    Conch c =
+        new Conch(etcd.endpoint())
+            .env("CONCH_ENDPOINTS", etcd.endpoint().replace("https://", "http://"));
     assertOneLine(c, elect(c), 64, "write https:// for TLS");
   }
 
@@ -91,19 +108,24 @@ class TlsIT {
     Conch.Run r = elect(c);
     assertEquals(77, r.exit(0), r.stderr());
     assertEquals(1, r.stderr().lines().count(), r.stderr());
-    assertTrue(r.stderr().contains("etcd refused") && r.stderr().contains("permission denied"), r.stderr());
+    assertTrue(
+        r.stderr().contains("etcd refused") && r.stderr().contains("permission denied"),
+        r.stderr());
     assertEquals(List.of(), Etcdctl.keys(etcd.endpoint(), "/elsewhere"));
   }
 
   @Test
   void theWrongPasswordOverTlsIsRefusedAndNeverShown() {
-    Conch c = new Conch(etcd.endpoint()).env("CONCH_PASSWORD", "wrong-" + EtcdServer.CONCH_PASSWORD);
+    Conch c =
+        new Conch(etcd.endpoint()).env("CONCH_PASSWORD", "wrong-" + EtcdServer.CONCH_PASSWORD);
     Conch.Run r = elect(c);
     assertOneLine(c, r, 77, "etcd refused");
     assertFalse(r.stderr().contains(EtcdServer.CONCH_PASSWORD), r.stderr());
   }
 
-  /** The password file is read, and its content shows nowhere: not in the holder record, not in ls. */
+  /**
+   * The password file is read, and its content shows nowhere: not in the holder record, not in ls.
+   */
   @Test
   void passwordFileOverTls() throws Exception {
     Conch c = new Conch(etcd.endpoint()).without("CONCH_PASSWORD");
