@@ -6,7 +6,6 @@ import dev.conch.coord.Holder;
 import dev.conch.coord.Semaphore;
 import dev.conch.etcd.Connection;
 import dev.conch.etcd.Etcd;
-import dev.conch.etcd.Session;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.GetOption;
 import java.net.URI;
@@ -17,9 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -84,44 +80,29 @@ class SemaStressIT {
   Drain drain(String name, int waiters, int target) throws Exception {
     String dir = "/stress/v1/sema/" + name + "/" + MAX + "/";
     int contenders = waiters + MAX;
-    List<Session> sessions = new ArrayList<>();
-    for (int i = 0; i < contenders; i++)
-      sessions.add(Session.open(client, 60, Duration.ofSeconds(5)));
     AtomicInteger holding = new AtomicInteger();
     AtomicInteger most = new AtomicInteger();
     AtomicInteger done = new AtomicInteger();
     List<long[]> log = Collections.synchronizedList(new ArrayList<>());
-    ExecutorService pool = Executors.newFixedThreadPool(contenders);
-    long requestsBefore = kvRequests(etcd.endpoint());
-    long t0 = System.nanoTime();
-    try {
-      List<Future<?>> futures = new ArrayList<>();
-      for (Session s : sessions) {
-        futures.add(
-            pool.submit(
-                () -> {
-                  while (done.get() < target) {
-                    Semaphore sem = new Semaphore(client, dir, s, MAX);
-                    long rev = sem.join(Holder.self(List.of("stress"), s.ttl(), s.lease()));
-                    long at = sem.acquired().join();
-                    most.accumulateAndGet(holding.incrementAndGet(), Math::max);
-                    log.add(new long[] {at, rev});
-                    Thread.sleep(
-                        5); // the "work": long enough for holders to overlap, so the bound is
-                    // tested
-                    done.incrementAndGet();
-                    holding.decrementAndGet();
-                    sem.leave();
-                  }
-                  return null;
-                }));
-      }
-      for (Future<?> f : futures) f.get();
-    } finally {
-      pool.shutdownNow();
-      for (Session s : sessions) s.close();
-    }
-    double seconds = (System.nanoTime() - t0) / 1e9;
+    long requestsBefore =
+        kvRequests(etcd.endpoint()); // KV requests only: lease grants are not counted
+    double seconds =
+        Contenders.run(
+            client,
+            contenders,
+            s -> {
+              while (done.get() < target) {
+                Semaphore sem = new Semaphore(client, dir, s, MAX);
+                long rev = sem.join(Holder.self(List.of("stress"), s.ttl(), s.lease()));
+                long at = sem.acquired().join();
+                most.accumulateAndGet(holding.incrementAndGet(), Math::max);
+                log.add(new long[] {at, rev});
+                Thread.sleep(5); // the "work": holders overlap, so the bound is put to the test
+                done.incrementAndGet();
+                holding.decrementAndGet();
+                sem.leave();
+              }
+            });
     long requests = kvRequests(etcd.endpoint()) - requestsBefore;
     assertTrue(
         most.get() <= MAX, "at most " + MAX + " holders at every instant, saw " + most.get());
