@@ -16,12 +16,6 @@ import java.util.function.Supplier;
  * create revision; ours is the fencing token. Subclasses decide when our turn has come.
  */
 abstract class Member implements Slot {
-  /**
-   * Leaving is best effort and bounded: an unreachable etcd must not hold up a stop (systemd's
-   * TimeoutStopSec).
-   */
-  private static final long LEAVE_SECONDS = 2;
-
   protected final Client client;
   protected final String dir;
   protected final Session session;
@@ -113,9 +107,13 @@ abstract class Member implements Slot {
     try {
       lastTouch
           .handle((v, e) -> null)
-          .orTimeout(LEAVE_SECONDS, TimeUnit.SECONDS)
+          .orTimeout(Session.CLEANUP.toMillis(), TimeUnit.MILLISECONDS)
           .join(); // a rewrite in flight must not land after the delete
-      client.getKVClient().delete(key).orTimeout(LEAVE_SECONDS, TimeUnit.SECONDS).join();
+      client
+          .getKVClient()
+          .delete(key)
+          .orTimeout(Session.CLEANUP.toMillis(), TimeUnit.MILLISECONDS)
+          .join();
     } catch (RuntimeException e) {
       // the lease revoke that follows, or its expiry, removes the key too
     }

@@ -137,12 +137,23 @@ public final class Session implements AutoCloseable {
             TimeUnit.NANOSECONDS);
   }
 
+  /**
+   * How long a best-effort clean-up on leaving (a delete, the revoke) may wait for etcd: an
+   * unreachable etcd must not hold up a stop (systemd's TimeoutStopSec), and the lease's expiry
+   * removes everything anyway.
+   */
+  public static final Duration CLEANUP = Duration.ofSeconds(2);
+
   /** Stops renewing and revokes the lease, which deletes every key attached to it. Best effort. */
   @Override
   public void close() {
     timer.shutdownNow();
     try {
-      client.getLeaseClient().revoke(lease).orTimeout(2, TimeUnit.SECONDS).join();
+      client
+          .getLeaseClient()
+          .revoke(lease)
+          .orTimeout(CLEANUP.toMillis(), TimeUnit.MILLISECONDS)
+          .join();
     } catch (RuntimeException e) {
       // unreachable etcd expires the lease by itself within the TTL
     }

@@ -557,24 +557,10 @@ class ConchBench {
     StringBuilder tsv = new StringBuilder("key\tvalue\tunit\tconch\tetcdctl\n");
     for (Row r : rows) {
       md.append("| ")
-          .append(r.what())
-          .append(" | ")
-          .append(r.conch())
-          .append(" | ")
-          .append(r.etcdctl())
-          .append(" | ")
-          .append(r.ratio())
+          .append(String.join(" | ", r.what(), r.conch(), r.etcdctl(), r.ratio()))
           .append(" |\n");
-      tsv.append(r.key())
-          .append('\t')
-          .append(String.format(Locale.ROOT, "%.3f", r.value()))
-          .append('\t')
-          .append(r.unit())
-          .append('\t')
-          .append(r.conch())
-          .append('\t')
-          .append(r.etcdctl())
-          .append('\n');
+      String value = String.format(Locale.ROOT, "%.3f", r.value());
+      tsv.append(String.join("\t", r.key(), value, r.unit(), r.conch(), r.etcdctl())).append('\n');
     }
     Path out = ROOT.resolve("bench/target");
     Files.createDirectories(out);
