@@ -42,6 +42,9 @@ class ConchBench {
   static final int QUERIES = Integer.getInteger("bench.queries", 10);
   static final int REVOKES = Integer.getInteger("bench.revokes", 5);
 
+  /** Cron ticks timed after the daemons' start-up (issue 4 asks for at least 100). */
+  static final int TICKS = Integer.getInteger("bench.ticks", 100);
+
   record Row(
       String key,
       String what,
@@ -431,7 +434,7 @@ class ConchBench {
     add(
         "sema_drain200_s",
         "sema N=5: drain 200 waiters, instant children (library level)",
-        String.format(Locale.ROOT, "%.2f s", large[0]),
+        String.format(Locale.ROOT, "%.2f s (%.0f acquisitions/s)", large[0], large[2]),
         "-",
         "-",
         large[0],
@@ -464,7 +467,7 @@ class ConchBench {
 
   /**
    * {@code waiters + 5} contenders join at once, each acquires once and leaves: seconds, requests
-   * per acquisition.
+   * per acquisition, acquisitions per second.
    */
   double[] drain(int waiters) throws Exception {
     int max = 5;
@@ -482,7 +485,7 @@ class ConchBench {
               sem.leave();
             });
     long requests = SemaStressIT.kvRequests(server.endpoint) - before;
-    return new double[] {seconds, (double) requests / contenders};
+    return new double[] {seconds, (double) requests / contenders, contenders / seconds};
   }
 
   // ---- cron: lateness of the run's start after its tick, three daemons
@@ -511,17 +514,17 @@ class ConchBench {
     }
     Conch.awaitLines(log, 3, 120_000); // the daemons' start-up is over
     int skip = Conch.lines(log).size();
-    Conch.awaitLines(log, skip + 20, 60_000);
+    Conch.awaitLines(log, skip + TICKS, 3_000L * TICKS);
     for (Conch.Run d : ds) d.stop();
     List<Long> late = new ArrayList<>();
-    for (String l : Conch.lines(log).subList(skip, skip + 20)) {
+    for (String l : Conch.lines(log).subList(skip, skip + TICKS)) {
       String[] f = l.split(" ");
       late.add(Long.parseLong(f[1]) / 1_000_000 - Instant.parse(f[0]).toEpochMilli());
     }
     long p = p50(late);
     add(
         "cron_late_p50_ms",
-        "cron: run start after its tick, p50 (max), 20 ticks, 3 daemons",
+        "cron: run start after its tick, p50 (max), " + TICKS + " ticks, 3 daemons",
         p + " ms (" + max(late) + " ms)",
         "-",
         "-",
