@@ -12,14 +12,19 @@
 #                  "java -cp CP conch"
 #   CONCH_PREFIX   the smoke's key prefix (default: /conch-smoke-<pid>-<random>). It must be empty
 #                  when the smoke starts, because the smoke deletes everything under it when it ends.
-#   SMOKE_NAME     the office, semaphore and job name (default: smoke-<pid>)
+#   SMOKE_FLEET    yes: check the deployed fleet instead. CONCH_PREFIX is the deployment's (default
+#                  /conch), at least one conchd must be live under it and runs the smoke's cron job
+#                  (`logger -t conch-smoke` where the host has logger); the smoke touches and deletes
+#                  only the keys of its own name, which must have none when it starts.
+#   SMOKE_NAME     the office, semaphore and job name (default: smoke-<pid>, or
+#                  smoke-<pid>-<random> with SMOKE_FLEET=yes)
 #   SMOKE_PERIOD   the cron job's @every period (default: 2s)
 #   SMOKE_TIMEOUT  bound in seconds of each step's wait (default: 30)
 #   ETCDCTL        etcdctl to clean up with (default: etcdctl); CONCH_CACERT, CONCH_CERT, CONCH_KEY,
 #                  CONCH_USER and CONCH_PASSWORD are handed to it as conch takes them.
 #
-# The smoke starts its own conchd under its prefix (the deployed daemons watch the real prefix), so
-# the cron step needs bash and a writable TMPDIR on this host, nothing on the others.
+# By default the smoke starts its own conchd under its prefix (the deployed daemons watch the real
+# prefix), so the cron step needs bash and a writable TMPDIR on this host, nothing on the others.
 set -euo pipefail
 
 if [[ $# -ne 1 || -z $1 ]]; then
@@ -28,13 +33,22 @@ if [[ $# -ne 1 || -z $1 ]]; then
 fi
 export CONCH_ENDPOINTS=$1
 read -r -a CONCH_CMD <<<"${CONCH:-conch}"
-NAME=${SMOKE_NAME:-smoke-$$}
+FLEET=${SMOKE_FLEET:-no}
 PERIOD=${SMOKE_PERIOD:-2s}
 STEP_TIMEOUT=${SMOKE_TIMEOUT:-30}
-export CONCH_PREFIX=${CONCH_PREFIX:-/conch-smoke-$$-$(printf '%04x%04x' $RANDOM $RANDOM)}
+if [[ $FLEET == yes ]]; then
+  NAME=${SMOKE_NAME:-smoke-$$-$(printf '%04x' $RANDOM)}
+  export CONCH_PREFIX=${CONCH_PREFIX:-/conch}
+else
+  NAME=${SMOKE_NAME:-smoke-$$}
+  export CONCH_PREFIX=${CONCH_PREFIX:-/conch-smoke-$$-$(printf '%04x%04x' $RANDOM $RANDOM)}
+fi
+# the keys of the smoke's name (what it deletes under the deployment's prefix with SMOKE_FLEET=yes)
+OWN_DIRS=("$CONCH_PREFIX/v1/elect/$NAME/" "$CONCH_PREFIX/v1/sema/$NAME/" "$CONCH_PREFIX/v1/cron/runs/$NAME/")
+OWN_JOB=$CONCH_PREFIX/v1/cron/jobs/$NAME
 
 STEP=setup
-OWN_PREFIX=no # yes once the prefix was found empty: only then may the smoke delete under it
+OWN_PREFIX=no # yes once the prefix (fleet: the smoke's own keys) was found empty: only then may it delete
 PIDS=()       # background conch processes not yet reaped
 TMP=
 RC=0
@@ -129,6 +143,32 @@ runs() {
   { grep -o '"tick":"[^"]*","state":"[^"]*"' <<<"$OUT" || true; } | sed 's/"tick":"\([^"]*\)","state":"\([^"]*\)"/\1 \2/'
 }
 
+# delete_own: the smoke's keys: its whole prefix, or (fleet) only the keys of its own name.
+delete_own() {
+  if [[ $FLEET == yes ]]; then
+    local d
+    for d in "${OWN_DIRS[@]}"; do ectl del --prefix "$d" >/dev/null 2>"$TMP/err" || return 1; done
+    ectl del "$OWN_JOB" >/dev/null 2>"$TMP/err"
+  else
+    ectl del --prefix "$CONCH_PREFIX/" >/dev/null 2>"$TMP/err"
+  fi
+}
+
+# own_keys: the first key of the smoke's (empty when none is left).
+own_keys() {
+  local d found
+  if [[ $FLEET == yes ]]; then
+    found=$(ectl get "$OWN_JOB" --keys-only 2>"$TMP/err") || return 1
+    for d in "${OWN_DIRS[@]}"; do
+      [[ -z $found ]] || break
+      found=$(ectl get --prefix "$d" --keys-only --limit 1 2>"$TMP/err") || return 1
+    done
+  else
+    found=$(ectl get --prefix "$CONCH_PREFIX/" --keys-only --limit 1 2>"$TMP/err") || return 1
+  fi
+  printf '%s' "$found"
+}
+
 cleanup() {
   local rc=$? p
   set +e
@@ -137,7 +177,7 @@ cleanup() {
   [[ -n $TMP ]] && touch "$TMP/release"
   for p in ${PIDS[@]+"${PIDS[@]}"}; do kill -TERM "$p" 2>/dev/null; done
   for p in ${PIDS[@]+"${PIDS[@]}"}; do reap "$p" 20 || kill -KILL "$p" 2>/dev/null; done
-  if [[ $OWN_PREFIX == yes ]] && ! ectl del --prefix "$CONCH_PREFIX/" >/dev/null 2>&1; then
+  if [[ $OWN_PREFIX == yes ]] && ! delete_own; then
     echo "conch-smoke: could not delete the smoke's keys under $CONCH_PREFIX/" >&3
     ((rc != 0)) || rc=1
   fi
@@ -158,10 +198,19 @@ command -v "${CONCH_CMD[0]}" >/dev/null || fail "'${CONCH_CMD[0]}' not found: se
 command -v "${ETCDCTL:-etcdctl}" >/dev/null || fail "etcdctl not found: install etcd-client or set ETCDCTL"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/conch-smoke.XXXXXX")
 export SMOKE_DIR=$TMP
-existing=$(ectl get --prefix "$CONCH_PREFIX/" --keys-only --limit 1 2>"$TMP/err") || fail "etcdctl cannot read $CONCH_ENDPOINTS: $(head -n 1 "$TMP/err")"
-[[ -z $existing ]] || fail "CONCH_PREFIX $CONCH_PREFIX already has keys (${existing%%$'\n'*}); the smoke deletes everything under its prefix, so it needs one of its own: unset CONCH_PREFIX"
-OWN_PREFIX=yes
-ok "prefix $CONCH_PREFIX on $CONCH_ENDPOINTS is empty; name $NAME"
+existing=$(own_keys) || fail "etcdctl cannot read $CONCH_ENDPOINTS: $(head -n 1 "$TMP/err")"
+if [[ $FLEET == yes ]]; then
+  [[ -z $existing ]] || fail "$existing already exists; the smoke deletes the keys of its name when it ends: set SMOKE_NAME to an unused name"
+  OWN_PREFIX=yes
+  c cron ls --json
+  expect 0 "cron ls --json under $CONCH_PREFIX"
+  [[ $OUT == *'"daemons":[{'* ]] || fail "no live conchd under $CONCH_PREFIX: start conchd on the fleet, or check CONCH_PREFIX"
+  ok "fleet under $CONCH_PREFIX on $CONCH_ENDPOINTS has live conchd; name $NAME is unused"
+else
+  [[ -z $existing ]] || fail "CONCH_PREFIX $CONCH_PREFIX already has keys (${existing%%$'\n'*}); the smoke deletes everything under its prefix, so it needs one of its own: unset CONCH_PREFIX"
+  OWN_PREFIX=yes
+  ok "prefix $CONCH_PREFIX on $CONCH_ENDPOINTS is empty; name $NAME"
+fi
 
 # --- elect -----------------------------------------------------------------------------------------
 STEP="elect --who (vacant)"
@@ -231,58 +280,85 @@ expect 1 "sema $NAME --who after both holders ended (released)"
 ok "sema $NAME: both holders ended with exit 0 and released (--who exit 1)"
 
 # --- cron and conchd -------------------------------------------------------------------------------
-STEP="cron add"
-ticks=$TMP/ticks
-c cron add "$NAME" --schedule "@every $PERIOD" -- bash -c "echo \"\$CONCH_TICK\" >> $(printf %q "$ticks")"
-expect 0 "cron add $NAME --schedule '@every $PERIOD'"
-ok "cron add $NAME --schedule '@every $PERIOD'"
-
-STEP="cron: first tick"
-start daemon daemon
-daemon=$BG_PID
-period_s=0
-case $PERIOD in
-  *[0-9]s) period_s=${PERIOD%s} ;;
-  *[0-9]m) period_s=$((${PERIOD%m} * 60)) ;;
-  *[0-9]h) period_s=$((${PERIOD%h} * 3600)) ;;
-esac
-[[ $period_s =~ ^[0-9]+$ ]] || period_s=0
-ticked() {
-  alive "$daemon" daemon
-  (($(lines "$ticks") >= 1))
+# period_seconds: SMOKE_PERIOD in whole seconds (0 when it is not plain s, m or h).
+period_seconds() {
+  local s=0
+  case $PERIOD in
+    *[0-9]s) s=${PERIOD%s} ;;
+    *[0-9]m) s=$((${PERIOD%m} * 60)) ;;
+    *[0-9]h) s=$((${PERIOD%h} * 3600)) ;;
+  esac
+  [[ $s =~ ^[0-9]+$ ]] || s=0
+  echo "$s"
 }
-poll $((STEP_TIMEOUT + period_s)) "a tick of $NAME run by the smoke's conchd" ticked
-tick=$(head -n 1 "$ticks")
-first_ok() {
-  alive "$daemon" daemon
+
+if [[ $FLEET == yes ]]; then
+  STEP="cron add"
+  # shellcheck disable=SC2016 # expanded on the fleet host that runs the tick
+  c cron add "$NAME" --schedule "@every $PERIOD" -- sh -c 'command -v logger >/dev/null && logger -t conch-smoke "$CONCH_JOB $CONCH_TICK" || true'
+  expect 0 "cron add $NAME --schedule '@every $PERIOD'"
+  ok "cron add $NAME --schedule '@every $PERIOD' (run by the fleet's conchd)"
+
+  STEP="cron: first tick"
+  period_s=$(period_seconds)
+  first_ok() {
+    c cron ls "$NAME" --json
+    expect 0 "cron ls $NAME --json"
+    runs | grep -q ' ok$'
+  }
+  poll $((STEP_TIMEOUT + period_s)) "cron ls $NAME --json showing a tick run by the fleet as ok" first_ok
+  tick=$(runs | grep ' ok$' | head -n 1 | cut -d ' ' -f 1)
+  records=$(runs | grep -c "^$tick " || true)
+  ((records == 1)) || fail "cron ls shows $records results for tick $tick, not 1: $(runs)"
+  ok "cron $NAME: tick $tick ran on the fleet, cron ls shows one result, state ok"
+else
+  STEP="cron add"
+  ticks=$TMP/ticks
+  c cron add "$NAME" --schedule "@every $PERIOD" -- bash -c "echo \"\$CONCH_TICK\" >> $(printf %q "$ticks")"
+  expect 0 "cron add $NAME --schedule '@every $PERIOD'"
+  ok "cron add $NAME --schedule '@every $PERIOD'"
+
+  STEP="cron: first tick"
+  start daemon daemon
+  daemon=$BG_PID
+  period_s=$(period_seconds)
+  ticked() {
+    alive "$daemon" daemon
+    (($(lines "$ticks") >= 1))
+  }
+  poll $((STEP_TIMEOUT + period_s)) "a tick of $NAME run by the smoke's conchd" ticked
+  tick=$(head -n 1 "$ticks")
+  first_ok() {
+    alive "$daemon" daemon
+    c cron ls "$NAME" --json
+    expect 0 "cron ls $NAME --json"
+    runs | grep -qx "$tick ok"
+  }
+  poll "$STEP_TIMEOUT" "cron ls $NAME --json showing tick $tick as ok" first_ok
+  records=$(runs | grep -c "^$tick " || true)
+  ((records == 1)) || fail "cron ls shows $records results for tick $tick, not 1: $(runs)"
+  ran=$(grep -cx "$tick" "$ticks" || true)
+  ((ran == 1)) || fail "tick $tick ran $ran times, not once"
+  ok "cron $NAME: tick $tick ran once, cron ls shows one result, state ok"
+
+  STEP="conchd stop"
+  kill -TERM "$daemon"
+  reap "$daemon" $((STEP_TIMEOUT + 30)) || fail "conchd still running $((STEP_TIMEOUT + 30))s after SIGTERM"
+  ((RC == 0)) || fail "conchd exited $RC after SIGTERM, not 0: $(head -n 1 "$TMP/daemon.err")"
+  ok "conchd: SIGTERM, exit 0"
+
+  STEP="cron ls (all ticks)"
   c cron ls "$NAME" --json
   expect 0 "cron ls $NAME --json"
-  runs | grep -qx "$tick ok"
-}
-poll "$STEP_TIMEOUT" "cron ls $NAME --json showing tick $tick as ok" first_ok
-records=$(runs | grep -c "^$tick " || true)
-((records == 1)) || fail "cron ls shows $records results for tick $tick, not 1: $(runs)"
-ran=$(grep -cx "$tick" "$ticks" || true)
-((ran == 1)) || fail "tick $tick ran $ran times, not once"
-ok "cron $NAME: tick $tick ran once, cron ls shows one result, state ok"
-
-STEP="conchd stop"
-kill -TERM "$daemon"
-reap "$daemon" $((STEP_TIMEOUT + 30)) || fail "conchd still running $((STEP_TIMEOUT + 30))s after SIGTERM"
-((RC == 0)) || fail "conchd exited $RC after SIGTERM, not 0: $(head -n 1 "$TMP/daemon.err")"
-ok "conchd: SIGTERM, exit 0"
-
-STEP="cron ls (all ticks)"
-c cron ls "$NAME" --json
-expect 0 "cron ls $NAME --json"
-bad=$(runs | grep -v ' ok$' || true)
-[[ -z $bad ]] || fail "runs not ok after conchd stopped: ${bad//$'\n'/, }"
-recorded=$(runs | cut -d ' ' -f 1 | sort)
-logged=$(sort "$ticks")
-[[ $(sort -u <<<"$recorded") == "$recorded" ]] || fail "a tick has more than one result: ${recorded//$'\n'/ }"
-[[ $recorded == "$logged" ]] || fail "results (${recorded//$'\n'/ }) and runs of the command (${logged//$'\n'/ }) differ"
-[[ $OUT == *'"daemons":[]'* ]] || fail "cron ls still lists a live daemon after conchd exited: $OUT"
-ok "cron ls $NAME: $(lines "$ticks") tick(s), each ok once, each run once; no live daemon left"
+  bad=$(runs | grep -v ' ok$' || true)
+  [[ -z $bad ]] || fail "runs not ok after conchd stopped: ${bad//$'\n'/, }"
+  recorded=$(runs | cut -d ' ' -f 1 | sort)
+  logged=$(sort "$ticks")
+  [[ $(sort -u <<<"$recorded") == "$recorded" ]] || fail "a tick has more than one result: ${recorded//$'\n'/ }"
+  [[ $recorded == "$logged" ]] || fail "results (${recorded//$'\n'/ }) and runs of the command (${logged//$'\n'/ }) differ"
+  [[ $OUT == *'"daemons":[]'* ]] || fail "cron ls still lists a live daemon after conchd exited: $OUT"
+  ok "cron ls $NAME: $(lines "$ticks") tick(s), each ok once, each run once; no live daemon left"
+fi
 
 STEP="cron rm"
 c cron rm "$NAME"
@@ -291,10 +367,24 @@ c cron ls "$NAME"
 expect 1 "cron ls $NAME after cron rm"
 ok "cron rm $NAME: the job is gone (cron ls exit 1)"
 
+if [[ $FLEET == yes ]]; then
+  STEP="cron: runs after rm"
+  finished() {
+    RUNS=$(ectl get --prefix "$CONCH_PREFIX/v1/cron/runs/$NAME/" --print-value-only 2>"$TMP/err") || fail "etcdctl get: $(head -n 1 "$TMP/err")"
+    ! grep -q '"state":"running"' <<<"$RUNS"
+  }
+  poll "$STEP_TIMEOUT" "the runs of $NAME that were going when it was removed ending" finished
+  bad=$({ grep -o '"tick":"[^"]*","state":"[^"]*"' <<<"$RUNS" || true; } | grep -v '"state":"ok"' || true)
+  [[ -z $bad ]] || fail "runs of $NAME not ok: ${bad//$'\n'/, }"
+  dup=$({ grep -o '"tick":"[^"]*"' <<<"$RUNS" || true; } | sort | uniq -d)
+  [[ -z $dup ]] || fail "a tick of $NAME has more than one result: $dup"
+  ok "cron $NAME: every run ok, no tick twice, none still going"
+fi
+
 # --- clean up --------------------------------------------------------------------------------------
 STEP="clean-up"
-ectl del --prefix "$CONCH_PREFIX/" >/dev/null 2>"$TMP/err" || fail "etcdctl del --prefix $CONCH_PREFIX/: $(head -n 1 "$TMP/err")"
-left=$(ectl get --prefix "$CONCH_PREFIX/" --keys-only --limit 1 2>"$TMP/err") || fail "etcdctl get: $(head -n 1 "$TMP/err")"
+delete_own || fail "etcdctl del under $CONCH_PREFIX/: $(head -n 1 "$TMP/err")"
+left=$(own_keys) || fail "etcdctl get: $(head -n 1 "$TMP/err")"
 [[ -z $left ]] || fail "keys left under $CONCH_PREFIX/: $left"
-ok "no keys left under $CONCH_PREFIX/"
+if [[ $FLEET == yes ]]; then ok "no keys of $NAME left under $CONCH_PREFIX/"; else ok "no keys left under $CONCH_PREFIX/"; fi
 echo "smoke passed"

@@ -270,6 +270,66 @@ class SmokeIT {
     }
   }
 
+  @Test
+  void fleetModeUsesTheDeployedConchdAndTouchesOnlyItsOwnKeys() {
+    // The deployment: a conchd and an office held under the fleet's prefix, which the smoke shares.
+    Conch fleet = new Conch(cluster.endpoint);
+    Conch.Run daemon = fleet.start("daemon");
+    Conch.Run holder = fleet.holding("elect", "deployed");
+    try {
+      long end = System.nanoTime() + 60_000_000_000L;
+      while (fleet.keys().stream().noneMatch(k -> k.contains("/v1/daemons/"))
+          && System.nanoTime() < end) Procs.nap(100);
+      List<String> before = fleet.keys();
+      Smoke s =
+          smoke(
+              Map.of(
+                  "CONCH",
+                  realConch().get("CONCH"),
+                  "CONCH_PREFIX",
+                  fleet.prefix,
+                  "SMOKE_FLEET",
+                  "yes"));
+      assertEquals(0, s.code(), "the smoke passes with the fleet's conchd; stderr: " + s.err());
+      for (String step :
+          List.of(
+              "has live conchd; name smoke-",
+              "ran on the fleet, cron ls shows one result, state ok",
+              "every run ok, no tick twice, none still going",
+              "no keys of smoke-")) {
+        assertEquals(
+            1,
+            s.out().lines().filter(l -> l.startsWith("ok: ") && l.contains(step)).count(),
+            "one ok line for '" + step + "': " + s.out());
+      }
+      assertFalse(s.out().contains("conchd: SIGTERM"), "it started no conchd of its own");
+      assertEquals(before, fleet.keys(), "the deployment's keys are all there, and only they");
+      assertTrue(Procs.alive(daemon.pid()) && Procs.alive(holder.pid()), "the fleet still runs");
+    } finally {
+      holder.stop();
+      daemon.stop();
+    }
+  }
+
+  @Test
+  void fleetModeWithoutALiveConchdFailsAndWritesNothing() {
+    Conch fleet = new Conch(cluster.endpoint);
+    Smoke s =
+        smoke(
+            Map.of(
+                "CONCH",
+                realConch().get("CONCH"),
+                "CONCH_PREFIX",
+                fleet.prefix,
+                "SMOKE_FLEET",
+                "yes"));
+    assertEquals(1, s.code(), s.out());
+    assertEquals("", s.out(), "no step passed");
+    assertTrue(
+        s.err().startsWith("conch-smoke: FAILED at prefix check: no live conchd under "), s.err());
+    assertEquals(List.of(), fleet.keys(), "nothing written");
+  }
+
   /** A conch with one regression: {@code regression} runs first, then the real conch. */
   static Path brokenConch(Path dir, String regression) throws IOException {
     Path broken = dir.resolve("conch");
