@@ -248,6 +248,15 @@ public final class EtcdServer implements AutoCloseable {
     }
   }
 
+  /** Kills member {@code i} outright (SIGKILL): a leader gets no chance to hand over. */
+  public void kill(int i) {
+    try {
+      members[i].destroyForcibly().waitFor();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** Starts members again on their data and waits until they answer with quorum. */
   public void restart(int... ids) {
     try {
