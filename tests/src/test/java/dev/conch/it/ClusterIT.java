@@ -3,16 +3,19 @@ package dev.conch.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.conch.cron.Run;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The seed's drills on a three-member cluster on loopback, automated: a member stops under a
- * running wrapper, and quorum is lost and regained under {@code elect --restart}. Each test has a
- * cluster of its own, since it stops members.
+ * The seed's drills on a three-member cluster on loopback, automated: members stop under running
+ * wrappers, and quorum is lost and regained under {@code elect --restart} and under a daemon. Each
+ * test has a cluster of its own, since it stops members.
  */
 class ClusterIT {
   EtcdServer cluster;
@@ -28,31 +31,59 @@ class ClusterIT {
     cluster.close();
   }
 
+  /**
+   * jetcd balances round-robin over the members and a watch stream lives on one of them, so no
+   * single member is "the one the wrapper talks to": each member is stopped in turn, longer than
+   * the TTL, under a holder and a waiter, and restarted before the next.
+   */
   @Test
-  void aStoppedMemberUnderARunningWrapperLosesNothing() {
+  void eachMemberStoppedInTurnUnderRunningWrappersLosesNothing() {
     Conch c = new Conch(cluster.endpoint);
     Path log = c.file("log");
-    Conch.Run r =
-        c.start(
-            "elect",
-            "o",
-            "--ttl",
-            "2s",
-            "--",
-            "bash",
-            "-c",
-            "echo up >> '" + log + "'; sleep 5; echo done >> '" + log + "'");
+    Path waiterLog = c.file("waiter");
+    Conch.Run holder = c.start(term("o", log));
     Conch.awaitLines(log, 1, 20_000);
-    cluster.stop(0); // the first endpoint, where the client connected first
-    assertEquals(
-        0,
-        r.exit(20_000),
-        "kept the lease through the member's loss (longer than the TTL): " + r.stderr());
-    assertEquals(List.of("up", "done"), Conch.lines(log));
-    assertEquals(
-        List.of(),
-        Etcdctl.keys(cluster.member(1) + "," + cluster.member(2), c.prefix + "/"),
-        "released on the remaining quorum");
+    Conch.Run waiter = c.start(term("o", waiterLog));
+    ElectIT.awaitKeysUnder(c, "/", 2);
+    List<String> keys = c.keys(); // each holds its lease in its name
+    for (int i = 0; i < cluster.size(); i++) {
+      cluster.stop(i);
+      Procs.nap(3_000); // longer than the TTL: a wrapper that could not renew has given up by now
+      String rest = cluster.endpointsBut(i);
+      String what = "member " + i + " stopped: ";
+      assertEquals(List.of("up"), Conch.lines(log), what + "the holder's child runs on");
+      assertEquals(List.of(), Conch.lines(waiterLog), what + "no second holder");
+      assertTrue(holder.process().isAlive(), what + holder.stderr());
+      assertTrue(waiter.process().isAlive(), what + waiter.stderr());
+      assertEquals(
+          keys, Etcdctl.keys(rest, c.prefix + "/"), what + "both keys, on the same leases");
+      cluster.restart(i);
+    }
+    assertEquals(143, holder.stop());
+    assertEquals(List.of("up", "term"), Conch.lines(log));
+    Conch.awaitLines(waiterLog, 1, 20_000); // the office passes on the release
+    assertEquals(143, waiter.stop());
+    assertEquals(List.of(), c.keys(), "released");
+  }
+
+  /** {@code elect NAME} over a child that logs "up" and, on SIGTERM, "term". */
+  private static String[] term(String office, Path log) {
+    return new String[] {
+      "elect",
+      office,
+      "--ttl",
+      "2s",
+      "--kill-after",
+      "500ms",
+      "--",
+      "bash",
+      "-c",
+      "echo up >> '"
+          + log
+          + "'; trap 'echo term >> \""
+          + log
+          + "\"; exit 143' TERM; sleep 300 & wait"
+    };
   }
 
   @Test
@@ -78,27 +109,98 @@ class ClusterIT {
                 + "'; trap 'echo \"term $(date +%s%N)\" >> "
                 + log
                 + "; exit 143' TERM; sleep 300 & wait");
-    long first = Long.parseLong(Conch.awaitLines(log, 1, 20_000).get(0).split(" ")[1]);
+    Conch.awaitLines(log, 1, 20_000);
+    // The survivor follows and the leader is killed outright (stopped, it would hand over): no
+    // member acknowledges a keepalive after the loss, so the child goes at the wrapper's deadline,
+    // within the TTL.
+    loseAndRegainQuorum(
+        log,
+        "survivor following",
+        2_000 + 500,
+        () -> {
+          cluster.lead(1);
+          cluster.stop(2);
+          cluster.kill(1);
+        });
+    // The survivor leads. etcd renews a lease on the leader without a raft round, so a leader that
+    // lost quorum keeps acknowledging keepalives until its quorum check makes it step down: up to
+    // two election timeouts (1 s each by default). The wrapper acts on the last acknowledgement,
+    // so the child goes up to TTL + 2 election timeouts after the loss; nobody else can be granted
+    // the office meanwhile (granting needs quorum).
+    loseAndRegainQuorum(
+        log,
+        "survivor leading",
+        2_000 + 2 * 1_000 + 500,
+        () -> {
+          cluster.lead(0);
+          cluster.stop(1);
+          cluster.stop(2);
+        });
+    assertEquals(143, r.stop());
+  }
+
+  /**
+   * Members 1 and 2 go as {@code lose} says, with member 0 left; the child of the {@code --restart}
+   * wrapper logging to {@code log} must be stopped within {@code boundMs} of the loss (slack: the
+   * watchdog's timer and the child's trap writing its line), and run again on a higher token once
+   * quorum returns.
+   */
+  private void loseAndRegainQuorum(Path log, String how, long boundMs, Runnable lose) {
+    List<String> l = Conch.lines(log);
+    int n = l.size();
+    long token = Long.parseLong(l.get(n - 1).split(" ")[1]);
+    lose.run();
+    long lostAt = System.currentTimeMillis() * 1_000_000; // once the second member has exited
+    l = Conch.awaitLines(log, n + 1, 10_000);
+    long killedMs = (Long.parseLong(l.get(n).split(" ")[1]) - lostAt) / 1_000_000;
+    System.out.printf("quorum lost, %s -> child SIGTERM: %d ms (ttl 2s)%n", how, killedMs);
+    assertTrue(killedMs <= boundMs, how + ": the child is stopped in " + killedMs + " ms");
+    cluster.restart(1, 2);
+    l = Conch.awaitLines(log, n + 2, 60_000);
+    assertTrue(l.get(n + 1).startsWith("up "), l.toString());
+    assertTrue(
+        Long.parseLong(l.get(n + 1).split(" ")[1]) > token, "a new term, a higher token: " + l);
+  }
+
+  /**
+   * A daemon whose lease went with quorum registers again when quorum returns, and the ticks run
+   * again, each once.
+   */
+  @Test
+  void aDaemonRunsTicksAgainWhenQuorumReturns() {
+    Conch c = new Conch(cluster.endpoint);
+    Path log = c.file("log");
+    CronIT.add(
+        c,
+        "tick",
+        CronIT.args(
+            List.of("--schedule", "@every 1s", "--keep", "100", "--overlap", "allow"),
+            CronIT.logging(log, "0")));
+    Conch.Run d = c.start("daemon", "--ttl", "2s", "--dial-timeout", "1s");
+    Conch.awaitLines(log, 2, 30_000);
     cluster.stop(1);
     cluster.stop(2);
-    long lostAt =
-        System.currentTimeMillis() * 1_000_000; // quorum is gone once the second member has exited
-    List<String> l = Conch.awaitLines(log, 2, 10_000);
-    long killedMs = (Long.parseLong(l.get(1).split(" ")[1]) - lostAt) / 1_000_000;
-    System.out.printf("quorum lost -> child SIGTERM: %d ms (ttl 2s)%n", killedMs);
-    // The child is stopped at the wrapper's deadline: TTL after the send of the last keepalive etcd
-    // acknowledged. A leader that lost quorum keeps acknowledging until its quorum check makes it
-    // step
-    // down, up to two election timeouts (1 s each by default) later; nobody else can be granted the
-    // office meanwhile, since granting needs quorum. Hence TTL + 2 election timeouts, plus slack.
-    assertTrue(
-        killedMs <= 2_000 + 2_000 + 500,
-        "the child is stopped within the lease: " + killedMs + " ms");
+    Procs.nap(6_000); // past TTL + 2 election timeouts: the daemon has lost its lease
+    int before = Conch.lines(log).size(); // without quorum no tick can be claimed
     cluster.restart(1, 2);
-    l = Conch.awaitLines(log, 3, 60_000);
-    assertTrue(l.get(2).startsWith("up "), l.toString());
+    long back = System.currentTimeMillis();
+    List<String> lines = Conch.awaitLines(log, before + 3, 45_000);
+    assertEquals(0, d.stop(), d.stderr());
+    assertTrue(d.stderr().contains("lease lost"), "lost with quorum: " + d.stderr());
+    List<Long> ticks =
+        lines.stream().map(l -> Instant.parse(l.split(" ")[0]).toEpochMilli()).toList();
+    assertEquals(ticks.size(), ticks.stream().distinct().count(), "no tick ran twice: " + lines);
+    List<Long> again = ticks.subList(before, ticks.size());
+    long recoveredMs = Long.parseLong(lines.get(before).split(" ")[1]) / 1_000_000 - back;
+    System.out.printf("quorum back -> first tick run again: %d ms%n", recoveredMs);
+    // the daemon registers again with backoff (capped at 30 s), then waits for the next tick
     assertTrue(
-        Long.parseLong(l.get(2).split(" ")[1]) > first, "a new term with a higher token: " + l);
-    assertEquals(143, r.stop());
+        recoveredMs <= 30_000 + 1_000 + 1_000 + 3_000, "ran again after " + recoveredMs + " ms");
+    Map<Long, Run> runs = CronIT.runs(c, "tick");
+    for (int i = 0; i < again.size(); i++) {
+      if (i > 0) assertEquals(again.get(i - 1) + 1_000, again.get(i), "no tick skipped: " + again);
+      assertEquals(
+          Run.OK, runs.get(again.get(i)).state(), "an ok record: " + runs.get(again.get(i)));
+    }
   }
 }

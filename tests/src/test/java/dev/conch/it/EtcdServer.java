@@ -129,6 +129,14 @@ public final class EtcdServer implements AutoCloseable {
     }
   }
 
+  /** Every member's client URL but member {@code i}'s, comma-separated. */
+  public String endpointsBut(int i) {
+    return IntStream.range(0, size())
+        .filter(j -> j != i)
+        .mapToObj(this::member)
+        .collect(Collectors.joining(","));
+  }
+
   /** One member's client URL. */
   public String member(int i) {
     return (pki == null ? "http" : "https") + "://127.0.0.1:" + clientPorts.get(i);
@@ -154,7 +162,11 @@ public final class EtcdServer implements AutoCloseable {
   }
 
   private void ctl(String... args) {
-    Procs.Result r = Etcdctl.run(endpoint, args);
+    ctlOn(endpoint, args);
+  }
+
+  private static void ctlOn(String endpoints, String... args) {
+    Procs.Result r = Etcdctl.run(endpoints, args);
     if (r.code() != 0)
       throw new IllegalStateException("etcdctl " + String.join(" ", args) + ": " + r.err());
   }
@@ -236,6 +248,15 @@ public final class EtcdServer implements AutoCloseable {
     }
   }
 
+  /** Kills member {@code i} outright (SIGKILL): a leader gets no chance to hand over. */
+  public void kill(int i) {
+    try {
+      members[i].destroyForcibly().waitFor();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** Starts members again on their data and waits until they answer with quorum. */
   public void restart(int... ids) {
     try {
@@ -244,6 +265,20 @@ public final class EtcdServer implements AutoCloseable {
       throw new IllegalStateException(e);
     }
     awaitHealthy(IntStream.of(ids).mapToObj(this::member).collect(Collectors.joining(",")));
+  }
+
+  /** Makes member {@code i} the leader (etcdctl move-leader), so that a drill knows who leads. */
+  public void lead(int i) {
+    String id = null;
+    String leader = null;
+    // simple output, a line per member: endpoint, ID (hex), version, DB size, is leader, ...
+    for (String line : Etcdctl.run(endpoint, "endpoint", "status").out().strip().split("\\R")) {
+      String[] f = line.split(",\\s*");
+      if (f[0].equals(member(i))) id = f[1];
+      if (f[4].equals("true")) leader = f[0];
+    }
+    if (id == null || leader == null) throw new IllegalStateException("no status for " + member(i));
+    if (!leader.equals(member(i))) ctlOn(leader, "move-leader", id);
   }
 
   /** Freezes every member (SIGSTOP): to clients it is a partition, connections open but silent. */

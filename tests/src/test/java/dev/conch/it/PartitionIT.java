@@ -3,6 +3,9 @@ package dev.conch.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -10,9 +13,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * etcd goes silent while a wrapper holds (SIGSTOP of etcd: connections stay open, nothing answers,
- * as in a partition). The wrapper acts on its own deadline: the child is killed within the lease.
- * Each test has an etcd of its own, since freezing it stops everybody.
+ * etcd is silent at start-up, or goes silent while a wrapper holds (SIGSTOP of etcd: connections
+ * stay open, nothing answers, as in a partition). The wrapper acts on its own deadline: the child
+ * is killed within the lease. Each test has an etcd of its own, since freezing it stops everybody.
  */
 class PartitionIT {
   EtcdServer etcd;
@@ -96,5 +99,36 @@ class PartitionIT {
         "a new term with a higher token: " + l);
     Procs.kill("TERM", r.pid());
     assertEquals(143, r.exit(20_000));
+  }
+
+  /**
+   * At start-up, an endpoint that accepts connections and never answers (a hung or partitioned
+   * etcd) is unreachable like a refused port: 69 within the dial timeout, one line, for a wrapper
+   * and for a daemon.
+   */
+  @Test
+  void silentOrRefusingEtcdAtStartUpExitsSixtyNineWithinTheDialTimeout() throws IOException {
+    // the kernel completes the handshakes into the backlog; nobody ever reads or writes
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      for (String endpoint :
+          List.of("http://127.0.0.1:" + silent.getLocalPort(), EtcdServer.deadEndpoint())) {
+        Conch c = new Conch(endpoint);
+        for (List<String> args :
+            List.of(
+                List.of("elect", "o", "--dial-timeout", "1s", "--", "true"),
+                List.of("daemon", "--dial-timeout", "1s"))) {
+          long t0 = System.nanoTime();
+          Conch.Run r = c.run(args.toArray(String[]::new));
+          long took = (System.nanoTime() - t0) / 1_000_000;
+          String what = args.get(0) + " on " + endpoint + ": " + r.stderr();
+          System.out.printf("%s: 69 after %d ms (dial timeout 1s)%n", what.strip(), took);
+          assertEquals(69, r.exit(0), what);
+          assertEquals(1, r.stderr().strip().lines().count(), "one line: " + what);
+          assertTrue(r.stderr().contains("unreachable"), what);
+          // the wrapper's JVM start is in `took` too, slow on a loaded machine
+          assertTrue(took < 1_000 + 4_000, "dial timeout plus JVM start: " + took + " ms, " + what);
+        }
+      }
+    }
   }
 }
