@@ -30,14 +30,16 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT # bash runs the EXIT trap on exit, not when a signal kills it
+trap 'exit 143' TERM
 export CONCH_ENDPOINTS="http://127.0.0.1:$port" ETCDCTL_API=3
 until etcdctl --endpoints "$CONCH_ENDPOINTS" endpoint health >/dev/null 2>&1; do sleep 0.2; done
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-conch() { ./jbang conch.java "$@"; }
+conch() { bin/conch "$@"; } # ./jbang conch.java, one JVM start instead of two (see bin/conch)
 lease_of() { etcdctl --endpoints "$CONCH_ENDPOINTS" get --prefix "$1" --keys-only | awk -F/ 'NF {print $NF; exit}'; }
 
 say "etcd on $CONCH_ENDPOINTS; building the scripts once"
-./jbang build conch.java >/dev/null 2>&1
+bin/conch --version >/dev/null
 conch elect report --who || echo "(--who on a vacant office: exit $?)"
 
 say "two hosts want the office 'report'; one runs, the other waits"
