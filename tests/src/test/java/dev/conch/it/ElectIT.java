@@ -134,19 +134,24 @@ class ElectIT {
   }
 
   @Test
-  void cleanExitHandsOverInUnderOneSecondWithIncreasingTokens() {
+  void cleanExitHandsOverInUnderOneSecondWithIncreasingTokens() throws Exception {
     Conch c = new Conch(etcd.endpoint());
     Path log = c.file("log");
+    Path go = c.file("go");
+    // each run lasts until the test says go: A ends only once B is queued behind it
     String job =
         "echo \"start $(date +%s%N) $CONCH_REV\" >> "
             + q(log)
-            + "; sleep 2; echo \"end $(date +%s%N) $CONCH_REV\" >> "
+            + "; until [ -e "
+            + q(go)
+            + " ]; do sleep 0.05; done; echo \"end $(date +%s%N) $CONCH_REV\" >> "
             + q(log);
     Conch.Run a = c.start("elect", "o", "--", "bash", "-c", job);
     Conch.awaitLines(log, 1, 20_000);
     Conch.Run b = c.start("elect", "o", "--", "bash", "-c", job);
     awaitKeys(c, 2);
     assertEquals(1, Conch.lines(log).size(), "B queued while A still runs: " + Conch.lines(log));
+    java.nio.file.Files.createFile(go);
     assertEquals(0, a.exit(20_000));
     assertEquals(0, b.exit(20_000));
     List<String> l = Conch.lines(log);
