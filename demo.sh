@@ -4,11 +4,20 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup-debian.sh
-TMPDIR_LOG=$(mktemp)
-mvn -B -ntp -q -Dstyle.color=never install -DskipTests >"$TMPDIR_LOG" 2>&1 || { cat "$TMPDIR_LOG" >&2; exit 1; }
+# The scripts //DEPS the lib from the Maven repository JBang reads; (re)install it only when a source
+# is newer than the jar there, so a second run does not pay Maven's start-up.
+lib_jar=${JBANG_REPO:-$HOME/.m2/repository}/dev/conch/conch-lib/0.1.0/conch-lib-0.1.0.jar
+if [ ! -e "$lib_jar" ] || [ -n "$(find pom.xml lib/pom.xml lib/src -newer "$lib_jar" -print -quit)" ]; then
+  TMPDIR_LOG=$(mktemp)
+  mvn -B -ntp -q -Dstyle.color=never -pl lib -am install -DskipTests >"$TMPDIR_LOG" 2>&1 || { cat "$TMPDIR_LOG" >&2; exit 1; }
+  rm -f "$TMPDIR_LOG"
+fi
 
 work=$(mktemp -d)
+# a port where nothing listens (connecting fails), and the next one free too for etcd's peer URL
+listening() { (: <"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 port=$((20000 + RANDOM % 20000))
+while listening "$port" || listening "$((port + 1))"; do port=$((20000 + RANDOM % 20000)); done
 etcd --data-dir "$work/etcd" --listen-client-urls "http://127.0.0.1:$port" --advertise-client-urls "http://127.0.0.1:$port" \
   --listen-peer-urls "http://127.0.0.1:$((port + 1))" --initial-advertise-peer-urls "http://127.0.0.1:$((port + 1))" \
   --initial-cluster "default=http://127.0.0.1:$((port + 1))" --log-level error --logger zap >"$work/etcd.log" 2>&1 &
@@ -21,14 +30,16 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT # bash runs the EXIT trap on exit, not when a signal kills it
+trap 'exit 143' TERM
 export CONCH_ENDPOINTS="http://127.0.0.1:$port" ETCDCTL_API=3
 until etcdctl --endpoints "$CONCH_ENDPOINTS" endpoint health >/dev/null 2>&1; do sleep 0.2; done
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-conch() { ./jbang conch.java "$@"; }
+conch() { bin/conch "$@"; } # ./jbang conch.java, one JVM start instead of two (see bin/conch)
 lease_of() { etcdctl --endpoints "$CONCH_ENDPOINTS" get --prefix "$1" --keys-only | awk -F/ 'NF {print $NF; exit}'; }
 
 say "etcd on $CONCH_ENDPOINTS; building the scripts once"
-./jbang build conch.java >/dev/null 2>&1
+bin/conch --version >/dev/null
 conch elect report --who || echo "(--who on a vacant office: exit $?)"
 
 say "two hosts want the office 'report'; one runs, the other waits"
@@ -38,7 +49,8 @@ pids+=($!)
 until conch elect report --who >/dev/null 2>&1; do sleep 0.2; done
 conch elect report -- bash -c "$job" &
 pids+=($!)
-sleep 1
+queued() { [ "$(etcdctl --endpoints "$CONCH_ENDPOINTS" get --prefix /conch/v1/elect/report/ --keys-only | grep -c .)" = 2 ]; }
+until queued || ! kill -0 "${pids[0]}" 2>/dev/null; do sleep 0.1; done # the second waits (or the first is done)
 echo "  --who says: $(conch elect report --who)"
 wait "${pids[@]}"
 pids=()

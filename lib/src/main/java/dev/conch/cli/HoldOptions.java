@@ -48,9 +48,15 @@ public final class HoldOptions {
       throw Exit.usage("--json goes with --who: add --who to query, or drop --json to run CMD");
   }
 
+  /** etcd's MaxLeaseTTL: a longer grant is refused by etcd, so it is a usage error here. */
+  static final long MAX_TTL_SECONDS = 9_000_000_000L;
+
   /** The TTL in whole seconds, rounded up: etcd leases count seconds. */
   public long ttlSeconds() {
     if (ttl.isZero()) throw Exit.usage("--ttl must be at least 1s");
-    return (ttl.toMillis() + 999) / 1000;
+    long seconds = (ttl.toMillis() + 999) / 1000;
+    if (seconds > MAX_TTL_SECONDS)
+      throw Exit.usage("--ttl must be at most " + MAX_TTL_SECONDS + "s, etcd's longest lease");
+    return seconds;
   }
 }

@@ -47,6 +47,9 @@ public final class Wrapper {
       try {
         Slot slot = slots.apply(session);
         long rev = slot.join(Holder.self(hold.cmd(), session.ttl(), session.lease()));
+        // Not re-armed if the watch fails (stream broken, revision compacted): a revoke is then
+        // seen by the next keepalive, at most TTL/3 later, and a silent etcd by the deadline on
+        // our own clock; re-arming would need a read first, as a compacted revision fails again.
         KeyWaits.deleted(client, slot.key(), rev + 1)
             .thenRun(
                 () -> session.lose("its key " + Keys.leaseHex(session.lease()) + " was deleted"));
@@ -144,17 +147,28 @@ public final class Wrapper {
       boolean lost = session.lost().isDone() || session.expired();
       boolean again = hold.restart() && !signals.first().isDone();
       if (lost) {
+        boolean running = !child.exit().isDone();
+        // one line says why and what is done; the signal's own event only with -v
         log.always(
             "lost",
             "lease lost while holding ("
                 + session.lost().getNow("lease deadline passed")
-                + "); the command is terminated, "
-                + (again ? "then conch campaigns again" : "then conch exits " + Exit.LEASE_LOST),
+                + "); "
+                + (running
+                    ? "SIGTERM to the command's group, SIGKILL after "
+                        + Durations.format(hold.killAfter())
+                    : "the command had ended")
+                + (again
+                    ? ", then conch campaigns again"
+                    : ", then conch exits " + Exit.LEASE_LOST),
             "rev",
             rev,
             "lease",
             lease);
-        if (!child.exit().isDone()) signal(child, "TERM", "lease lost", rev, lease);
+        if (running) {
+          log.verbose("signalled", "lease lost", "signal", "TERM", "rev", rev, "lease", lease);
+          child.signal("TERM");
+        }
       }
       int rc = child.exit().join();
       unrenew.run();
@@ -176,7 +190,10 @@ public final class Wrapper {
           "lease",
           lease);
       if (pause(delay, session)) {
-        if (signals.first().isDone()) return release(slot, rc, rev, lease);
+        if (signals.first().isDone()) {
+          release(slot, rc, rev, lease);
+          throw interrupted("while pausing before a restart; released, no command was running");
+        }
         log.always(
             "lost",
             "lease lost while pausing (" + session.lost().join() + "); campaigning again",
@@ -211,9 +228,13 @@ public final class Wrapper {
   }
 
   private Exit.Failure interrupted() {
+    return interrupted("while waiting; withdrew, the command never ran");
+  }
+
+  /** Exit 128+N for the first signal N, conch's own: no command's status to pass on. */
+  private Exit.Failure interrupted(String when) {
     String sig = signals.first().join();
     return new Exit.Failure(
-        Exit.signalled(Signals.NUMBERS.get(sig)),
-        "interrupted by SIG" + sig + " while waiting; withdrew, the command never ran");
+        Exit.signalled(Signals.NUMBERS.get(sig)), "interrupted by SIG" + sig + " " + when);
   }
 }

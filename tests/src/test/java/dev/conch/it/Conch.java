@@ -6,8 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -26,6 +28,8 @@ public final class Conch {
   public final String prefix;
   public final Path dir;
   private final Map<String, String> env = new HashMap<>();
+  private final Set<String> unset = new HashSet<>();
+  private Path stdin = Path.of("/dev/null");
 
   public Conch(String endpoint) {
     this.endpoint = endpoint;
@@ -45,8 +49,16 @@ public final class Conch {
     return this;
   }
 
+  /** Wrappers started from now on do not have {@code key}, not even from the test's own. */
   public Conch without(String key) {
     env.remove(key);
+    unset.add(key);
+    return this;
+  }
+
+  /** Wrappers started from now on read {@code file} as stdin (else /dev/null). */
+  public Conch stdin(Path file) {
+    stdin = file;
     return this;
   }
 
@@ -98,7 +110,8 @@ public final class Conch {
           new ProcessBuilder(cmd)
               .redirectOutput(out.toFile())
               .redirectError(err.toFile())
-              .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+              .redirectInput(ProcessBuilder.Redirect.from(stdin.toFile()));
+      pb.environment().keySet().removeAll(unset);
       pb.environment().putAll(env);
       return new Run(Procs.track(pb.start()), out, err);
     } catch (IOException e) {

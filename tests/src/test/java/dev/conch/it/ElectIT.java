@@ -2,6 +2,7 @@ package dev.conch.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -21,12 +22,14 @@ class ElectIT {
 
   @Test
   void winnerRunsChildWithFencingTokenAndEnvironment() {
-    Conch c = new Conch(etcd.endpoint());
+    Conch c = new Conch(etcd.endpoint()).without("CONCH_ENDPOINTS");
     Path env = c.file("env");
     Conch.Run r =
         c.start(
             "elect",
             "office1",
+            "--endpoints",
+            etcd.endpoint(),
             "--",
             "bash",
             "-c",
@@ -46,23 +49,109 @@ class ElectIT {
   @Test
   void exitsWithTheChildStatusAndReleases() {
     Conch c = new Conch(etcd.endpoint());
-    assertEquals(3, c.run("elect", "o", "--", "sh", "-c", "exit 3").exit(0));
+    Conch.Run r = c.run("elect", "o", "--", "sh", "-c", "echo $CONCH_LEASE; exit 3");
+    assertEquals(3, r.exit(0));
     assertEquals(128 + 9, c.run("elect", "o", "--", "sh", "-c", "kill -KILL $$").exit(0));
+    assertEquals(List.of(), c.keys());
+    String lease = r.stdout().strip();
+    String leases = Etcdctl.run(etcd.endpoint(), "lease", "list").out();
+    assertTrue(leases.startsWith("found "), leases);
+    assertFalse(leases.lines().anyMatch(lease::equals), "lease " + lease + " revoked: " + leases);
+  }
+
+  @Test
+  void childHasTheWrappersStdinAndStderrAndAProcessGroupOfItsOwn() throws Exception {
+    Conch c = new Conch(etcd.endpoint());
+    // field 5 of /proc/PID/stat is the process group
+    Path ids = c.file("ids");
+    Conch.Run group =
+        c.start(
+            "elect",
+            "o",
+            "--",
+            "bash",
+            "-c",
+            "echo $$ $(cut -d' ' -f5 /proc/$$/stat) > " + q(ids) + "; exec sleep 300");
+    String[] pidPgid = Conch.awaitLines(ids, 1, 20_000).get(0).split(" ");
+    String stat = java.nio.file.Files.readString(Path.of("/proc/" + group.pid() + "/stat"));
+    String wrapperPgid = stat.substring(stat.lastIndexOf(')') + 2).split(" ")[2];
+    assertEquals(pidPgid[0], pidPgid[1], "the command leads a process group of its own");
+    assertNotEquals(wrapperPgid, pidPgid[1], "not the wrapper's group");
+    assertEquals(143, group.stop());
+    Path in = c.file("in");
+    java.nio.file.Files.writeString(in, "hi\n");
+    Conch.Run cat = c.stdin(in).run("elect", "o", "--", "cat");
+    assertEquals(0, cat.exit(0), cat.stderr());
+    assertEquals("hi\n", cat.stdout());
+    Conch.Run err = c.run("elect", "o", "--", "sh", "-c", "echo oops >&2");
+    assertEquals(0, err.exit(0));
+    assertEquals("oops\n", err.stderr());
     assertEquals(List.of(), c.keys());
   }
 
   @Test
-  void cleanExitHandsOverInUnderOneSecondWithIncreasingTokens() {
+  void leftoversOfACleanExitAreGoneBeforeTheNextHolderStarts() throws Exception {
+    Conch c = new Conch(etcd.endpoint());
+    Path left = c.file("left");
+    Path go = c.file("go");
+    Path seen = c.file("seen");
+    Conch.Run a =
+        c.start(
+            "elect",
+            "o",
+            "--kill-after",
+            "2s",
+            "--",
+            "bash",
+            "-c",
+            "sleep 300 & echo $! > "
+                + q(left)
+                + "; until [ -e "
+                + q(go)
+                + " ]; do sleep 0.05; done; exit 0");
+    long leftover = Long.parseLong(Conch.awaitLines(left, 1, 20_000).get(0));
+    // the next holder looks whether the leftover still runs when its command starts
+    Conch.Run b =
+        c.start(
+            "elect",
+            "o",
+            "--",
+            "bash",
+            "-c",
+            "s=$(cut -d' ' -f3 /proc/"
+                + leftover
+                + "/stat 2>/dev/null); [ -n \"$s\" ] && [ \"$s\" != Z ] && echo alive > "
+                + q(seen)
+                + " || echo gone > "
+                + q(seen));
+    awaitKeys(c, 2);
+    java.nio.file.Files.createFile(go);
+    assertEquals(0, a.exit(20_000), a.stderr());
+    assertFalse(Procs.alive(leftover), "the leftover is gone once conch exited");
+    assertEquals(0, b.exit(20_000), b.stderr());
+    assertEquals(List.of("gone"), Conch.lines(seen), "the next holder started after it was gone");
+    assertEquals("", a.stderr(), "a clean exit says nothing");
+  }
+
+  @Test
+  void cleanExitHandsOverInUnderOneSecondWithIncreasingTokens() throws Exception {
     Conch c = new Conch(etcd.endpoint());
     Path log = c.file("log");
+    Path go = c.file("go");
+    // each run lasts until the test says go: A ends only once B is queued behind it
     String job =
         "echo \"start $(date +%s%N) $CONCH_REV\" >> "
             + q(log)
-            + "; sleep 2; echo \"end $(date +%s%N) $CONCH_REV\" >> "
+            + "; until [ -e "
+            + q(go)
+            + " ]; do sleep 0.05; done; echo \"end $(date +%s%N) $CONCH_REV\" >> "
             + q(log);
     Conch.Run a = c.start("elect", "o", "--", "bash", "-c", job);
     Conch.awaitLines(log, 1, 20_000);
     Conch.Run b = c.start("elect", "o", "--", "bash", "-c", job);
+    awaitKeys(c, 2);
+    assertEquals(1, Conch.lines(log).size(), "B queued while A still runs: " + Conch.lines(log));
+    java.nio.file.Files.createFile(go);
     assertEquals(0, a.exit(20_000));
     assertEquals(0, b.exit(20_000));
     List<String> l = Conch.lines(log);
@@ -153,6 +242,7 @@ class ElectIT {
     assertEquals(75, r.exit(0));
     assertFalse(ran.toFile().exists(), "the command never ran");
     assertTrue(r.stderr().contains("not acquired"), r.stderr());
+    assertEquals(1, r.stderr().lines().count(), "one line: " + r.stderr());
     assertEquals(1, c.keys().size(), "only the holder's key: " + c.keys());
     holder.stop();
     assertEquals(
@@ -170,6 +260,8 @@ class ElectIT {
     long took = (System.nanoTime() - t0) / 1_000_000;
     assertEquals(75, r.exit(0));
     assertTrue(took >= 1500, "not before the timeout: " + took + " ms");
+    assertEquals(1, r.stderr().lines().count(), "one line: " + r.stderr());
+    assertTrue(r.stderr().contains("not acquired within --timeout 1500ms"), r.stderr());
     assertEquals(1, c.keys().size(), "the waiter's key is gone: " + c.keys());
     holder.stop();
   }
@@ -182,9 +274,14 @@ class ElectIT {
     for (String[] sig : new String[][] {{"TERM", "143"}, {"INT", "130"}, {"HUP", "129"}}) {
       Conch.Run w = c.start("elect", "o", "--", "touch", ran.toString());
       awaitKeys(c, 2);
+      long t0 = System.nanoTime();
       Procs.kill(sig[0], w.pid());
       assertEquals(Integer.parseInt(sig[1]), w.exit(10_000), sig[0]);
+      long took = (System.nanoTime() - t0) / 1_000_000;
+      assertTrue(took < 2_000, "withdrew and exited at once on " + sig[0] + ": " + took + " ms");
       assertEquals(1, c.keys().size(), "withdrew before exiting on " + sig[0]);
+      assertEquals(1, w.stderr().lines().count(), "one line: " + w.stderr());
+      assertTrue(w.stderr().contains(" signalled exit=" + sig[1] + " "), w.stderr());
       assertTrue(w.stderr().contains("SIG" + sig[0]), w.stderr());
     }
     assertFalse(ran.toFile().exists(), "no waiter ever started the command");
@@ -216,6 +313,30 @@ class ElectIT {
     long took = (System.nanoTime() - t0) / 1_000_000;
     assertTrue(took >= 900 && took < 5000, "KILL after about 1s: " + took + " ms");
     assertEquals("got-INT", Conch.lines(log).get(1));
+    assertEquals(List.of(), c.keys());
+  }
+
+  @Test
+  void sighupWhileHoldingIsForwardedToTheCommand() {
+    Conch c = new Conch(etcd.endpoint());
+    Path log = c.file("log");
+    Conch.Run r =
+        c.start(
+            "elect",
+            "o",
+            "--",
+            "bash",
+            "-c",
+            "trap 'echo got-HUP >> "
+                + q(log)
+                + "; exit 7' HUP; echo up >> "
+                + q(log)
+                + "; while :; do sleep 0.1; done");
+    Conch.awaitLines(log, 1, 20_000);
+    Procs.kill("HUP", r.pid());
+    assertEquals(7, r.exit(10_000), "the command's own status after its HUP trap: " + r.stderr());
+    assertEquals(List.of("up", "got-HUP"), Conch.lines(log));
+    assertTrue(r.stderr().contains(" signalled signal=HUP "), r.stderr());
     assertEquals(List.of(), c.keys());
   }
 
@@ -347,6 +468,44 @@ class ElectIT {
   }
 
   @Test
+  void restartKeepsTheTokenReachesTheBackoffCapAndSigtermInAPauseExits143() {
+    Conch c = new Conch(etcd.endpoint());
+    Path log = c.file("log");
+    Conch.Run r =
+        c.start(
+            "elect",
+            "o",
+            "--restart",
+            "--backoff-max",
+            "1200ms",
+            "--",
+            "bash",
+            "-c",
+            // a SIGTERM forwarded to a running command would end it with 3, not 143
+            "trap 'exit 3' TERM; echo \"$(date +%s%N) $CONCH_REV\" >> " + q(log) + "; exit 1");
+    List<String> l = Conch.awaitLines(log, 4, 30_000);
+    long end = System.nanoTime() + 20_000_000_000L;
+    while (r.stderr().lines().filter(x -> x.contains(" restart ")).count() < 4) {
+      assertTrue(System.nanoTime() < end, "a fourth pause: " + r.stderr());
+      Procs.nap(20); // the wrapper writes its log to a file; nothing to watch but the file
+    }
+    Procs.kill("TERM", r.pid());
+    assertEquals(143, r.exit(20_000), "a signal during the pause is conch's own: " + r.stderr());
+    List<String> err = r.stderr().lines().toList();
+    assertTrue(err.get(err.size() - 1).contains(" signalled exit=143 "), r.stderr());
+    assertEquals(List.of(), c.keys(), "released");
+    assertEquals(1, l.stream().map(x -> x.split(" ")[1]).distinct().count(), "one token: " + l);
+    long[] t = l.stream().mapToLong(x -> Long.parseLong(x.split(" ")[0])).toArray();
+    double g1 = (t[1] - t[0]) / 1e9;
+    double g2 = (t[2] - t[1]) / 1e9;
+    double g3 = (t[3] - t[2]) / 1e9;
+    System.out.printf("restart gaps with --backoff-max 1200ms: %.2f %.2f %.2f%n", g1, g2, g3);
+    assertTrue(g1 >= 0.95 && g1 < 1.8, "first backoff 1s: " + g1);
+    assertTrue(g2 >= 1.15 && g2 < 1.9, "then capped at 1.2s, not 2s: " + g2);
+    assertTrue(g3 >= 1.15 && g3 < 1.9, "still 1.2s, not 4s: " + g3);
+  }
+
+  @Test
   void restartCampaignsAgainAfterLeaseLoss() {
     Conch c = new Conch(etcd.endpoint());
     Path log = c.file("log");
@@ -393,6 +552,7 @@ class ElectIT {
       {"elect", "-dash", "--", "true"},
       {"elect", "o", "--ttl", "10", "--", "true"},
       {"elect", "o", "--ttl", "0s", "--", "true"},
+      {"elect", "o", "--ttl", "2500001h", "--", "true"},
       {"elect", "o", "--kill-after", "soon", "--", "true"},
       {"elect", "o"},
       {"elect", "o", "--no-such-flag", "--", "true"},

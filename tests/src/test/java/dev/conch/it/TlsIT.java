@@ -49,6 +49,32 @@ class TlsIT {
   }
 
   @Test
+  void theRightFilesWorkAsFlags() {
+    Pki pki = etcd.server().pki();
+    Conch c =
+        new Conch(etcd.endpoint())
+            .without("CONCH_CACERT")
+            .without("CONCH_CERT")
+            .without("CONCH_KEY");
+    Conch.Run r =
+        c.run(
+            "elect",
+            "o",
+            "--cacert",
+            pki.ca.toString(),
+            "--cert",
+            pki.clientCert.toString(),
+            "--key",
+            pki.clientKey.toString(),
+            "--",
+            "sh",
+            "-c",
+            "echo $CONCH_TOOL");
+    assertEquals(0, r.exit(0), r.stderr());
+    assertEquals("elect\n", r.stdout());
+  }
+
+  @Test
   void aServerSignedByAnotherCaIsRefused() {
     Conch c =
         new Conch(etcd.endpoint()).env("CONCH_CACERT", etcd.server().pki().otherCa.toString());
