@@ -31,6 +31,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -199,6 +200,9 @@ class InvariantIT {
     final Map<Integer, Integer> generations = new ConcurrentHashMap<>();
     boolean respawn = true;
     final ScheduledExecutorService background = Executors.newScheduledThreadPool(2);
+
+    /** Done only if it failed: then its failure is the test's, not a silent stop. */
+    ScheduledFuture<?> observer;
 
     /** The largest overlap window measured, by bound: the wrapper could act, or it was frozen. */
     final Map<Long, Long> largestWindow = new TreeMap<>();
@@ -420,7 +424,8 @@ class InvariantIT {
                           lostAt.putIfAbsent(e.getPrevKV().getCreateRevision(), now);
                     });
         try {
-          background.scheduleWithFixedDelay(() -> observe(in), 20, 20, TimeUnit.MILLISECONDS);
+          observer =
+              background.scheduleWithFixedDelay(() -> observe(in), 20, 20, TimeUnit.MILLISECONDS);
           for (int i = 0; i < contenders; i++) spawn(i);
           for (Fault f : schedule(seed, FAULT_MS)) {
             Procs.nap(f.delayMs());
@@ -479,6 +484,7 @@ class InvariantIT {
                 .sorted()
                 .toList();
         List<Long> expected = keys.subList(0, Math.min(max, keys.size()));
+        if (observer.isDone()) observer.get();
         if (running.size() == Math.min(max, contenders) && running.equals(expected)) return;
         if (System.nanoTime() > giveUp)
           throw new AssertionError(
