@@ -2,8 +2,8 @@
 # Runs the invariant tests (tests/…/InvariantIT) with many random seeds and longer fault periods:
 # the suite "eventually tests itself". CI runs one fixed seed; run this nightly or by hand.
 #   scripts/invariants-nightly.sh [RUNS] [FAULT_MS]     (defaults: 20 runs, 60000 ms of faults each)
-# Each run prints its seed; a failure names the seed to replay exactly (same fault schedule) with
-#   mvn -pl tests test -Dtest=InvariantIT -Dconch.seed=SEED -Dconch.chaos.ms=FAULT_MS
+# Each run prints its seed; a failure names the seed, whose fault schedule (not its timings) replays with
+#   mvn -B -ntp -pl tests test-compile surefire:test@default-test -Dtest=InvariantIT -Dconch.seed=SEED -Dconch.chaos.ms=FAULT_MS -Dsurefire.failIfNoSpecifiedTests=false
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-20}

@@ -3,30 +3,49 @@ package dev.conch.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.conch.etcd.Connection;
+import dev.conch.etcd.Etcd;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The sacred tests (layer 3): K competing wrapper processes under a seeded random schedule of
- * faults (SIGKILL of wrappers, lease revocations, SIGSTOP/SIGCONT of wrappers below and above the
- * TTL, SIGTERM of children). Every child logs its start; an observer records its death. Afterwards,
- * over the intervals: at most N run at once except within the overlap window after a loss event,
- * and that window closes within its bound; the system converges after the last fault; fencing
- * tokens increase. Replay a run with -Dconch.seed=N; every failure message names its seed.
+ * The sacred tests (layer 3): K competing wrapper processes under a seeded schedule of faults
+ * (SIGKILL of wrappers, lease revocations, SIGSTOP/SIGCONT of wrappers below and above the TTL,
+ * SIGTERM of children). Every child logs its start; an observer records when its process group is
+ * gone, a watch when its key is deleted. Afterwards, over the intervals: at most N run at once
+ * except after a holder's key is deleted, and that overlap window closes within its bound; the
+ * system converges after the last fault; fencing tokens increase. -Dconch.seed=N replays the same
+ * fault schedule (real processes cannot replay timings); every failure message names its seed.
  */
 class InvariantIT {
   @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
@@ -35,9 +54,25 @@ class InvariantIT {
   static final long KILL_AFTER_MS = 500;
 
   /**
-   * Observation slack: the observer polls every 10 ms, processes take a moment to die and be seen.
+   * Observation slack: the observer scans /proc every 20 ms, processes take a moment to die and be
+   * seen.
    */
   static final long SLACK_MS = 400;
+
+  /**
+   * The test's watch learns of a deletion a moment after the next holder's wrapper may have (which
+   * then still starts a JVM-forked bash before its child logs).
+   */
+  static final long WATCH_LAG_MS = 200;
+
+  static final long SHORT_PAUSE_MS = TTL_MS / 3;
+  static final long LONG_PAUSE_MS = TTL_MS + 1500;
+
+  /**
+   * Sema promotes several waiters at once; one of them may start its child up to a short pause (it
+   * was frozen) plus its reaction time later than one ranked after it.
+   */
+  static final long FENCE_EPS_MS = SHORT_PAUSE_MS + 500;
 
   static final long FAULT_MS = Long.getLong("conch.chaos.ms", 25_000);
 
@@ -48,22 +83,63 @@ class InvariantIT {
 
   @Test
   void semaUnderFaults() {
-    new Chaos("sema", 2, 5, SEED + 1).run();
+    new Chaos("sema", 2, 5, SEED).run();
   }
 
-  /** One child's run: who (lease), its token, when (wall ns), and the wrapper that started it. */
+  enum Kind {
+    KILL_WRAPPER,
+    REVOKE,
+    REVOKE_FROZEN,
+    STOP_SHORT,
+    STOP_LONG,
+    TERM_CHILD,
+    TERM_TRAPPING_CHILD
+  }
+
+  /** {@code pick} chooses the target among the fitting holders in rank order. */
+  record Fault(long delayMs, Kind kind, int pick) {}
+
+  /**
+   * The schedule is a function of the seed alone: one fault of each kind in a seeded order, then
+   * seeded random ones until {@code faultMs} of delays.
+   */
+  static List<Fault> schedule(long seed, long faultMs) {
+    Random r = new Random(seed);
+    List<Kind> first = new ArrayList<>(List.of(Kind.values()));
+    Collections.shuffle(first, r);
+    List<Fault> s = new ArrayList<>();
+    for (long total = 0; total < faultMs || s.size() < first.size(); ) {
+      long delay = 600 + r.nextInt(1400);
+      Kind kind =
+          s.size() < first.size()
+              ? first.get(s.size())
+              : Kind.values()[r.nextInt(Kind.values().length)];
+      s.add(new Fault(delay, kind, r.nextInt(1 << 16)));
+      total += delay;
+    }
+    return s;
+  }
+
+  static long now() {
+    Instant t = Instant.now();
+    return t.getEpochSecond() * 1_000_000_000 + t.getNano();
+  }
+
+  static long ms(long millis) {
+    return millis * 1_000_000;
+  }
+
+  /**
+   * One child's run: who (lease), its token, when (wall ns), its process group, and its wrapper.
+   */
   static final class Interval {
     final String lease;
     final long rev;
     final long start;
     final long pid;
     final long wrapper;
+    final boolean trapsTerm;
     volatile long end = Long.MAX_VALUE;
-
-    /** When a fault made this holder's loss certain, and by when its child must be gone. */
-    volatile long doomedAt = Long.MAX_VALUE;
-
-    volatile long mustEndBy = Long.MAX_VALUE;
 
     Interval(String[] f) {
       lease = f[1];
@@ -71,6 +147,7 @@ class InvariantIT {
       start = Long.parseLong(f[3]);
       pid = Long.parseLong(f[4]);
       wrapper = Long.parseLong(f[5]);
+      trapsTerm = f[6].equals("1");
     }
 
     boolean liveAt(long t) {
@@ -98,29 +175,43 @@ class InvariantIT {
     final int max;
     final int contenders;
     final long seed;
-    final Random random;
     final Conch conch;
     final Path log;
     final List<Interval> intervals = Collections.synchronizedList(new ArrayList<>());
-    final Map<Integer, Conch.Run> slots = new ConcurrentHashMap<>();
+
+    /** When the test saw each key deleted, by create revision (the child's CONCH_REV). */
+    final Map<Long, Long> lostAt = new ConcurrentHashMap<>();
+
+    /** Keys revoked while their wrapper was frozen: the one case with the TTL in its bound. */
+    final Set<Long> revokedFrozen = ConcurrentHashMap.newKeySet();
+
     final List<String> faults = Collections.synchronizedList(new ArrayList<>());
+    final Map<Kind, Integer> effective = Collections.synchronizedMap(new EnumMap<>(Kind.class));
 
     /**
      * Wrappers stopped now: stopping one again would let the shorter pause's SIGCONT end the
      * longer.
      */
-    final java.util.Set<Long> frozen = ConcurrentHashMap.newKeySet();
+    final Set<Long> frozen = ConcurrentHashMap.newKeySet();
 
-    final List<Integer> finalExits = Collections.synchronizedList(new ArrayList<>());
-    final AtomicBoolean respawn = new AtomicBoolean(true);
+    /** Each slot's current wrapper and generation; guarded by this, with {@code respawn}. */
+    final Map<Integer, Conch.Run> slots = new ConcurrentHashMap<>();
+
+    final Map<Integer, Integer> generations = new ConcurrentHashMap<>();
+    boolean respawn = true;
     final ScheduledExecutorService background = Executors.newScheduledThreadPool(2);
+
+    /** Done only if it failed: then its failure is the test's, not a silent stop. */
+    ScheduledFuture<?> observer;
+
+    /** The largest overlap window measured, by bound: the wrapper could act, or it was frozen. */
+    final Map<Long, Long> largestWindow = new TreeMap<>();
 
     Chaos(String tool, int max, int contenders, long seed) {
       this.tool = tool;
       this.max = max;
       this.contenders = contenders;
       this.seed = seed;
-      this.random = new Random(seed);
       this.conch = new Conch(etcd.endpoint());
       this.log = conch.file("intervals");
     }
@@ -128,19 +219,28 @@ class InvariantIT {
     String why(String what) {
       return "seed "
           + seed
-          + " (replay: -Dconch.seed="
-          + (tool.equals("elect") ? seed : seed - 1)
-          + "): "
+          + " (replay: mvn -B -ntp -pl tests test-compile surefire:test@default-test"
+          + " -Dtest=InvariantIT -Dconch.seed="
+          + seed
+          + " -Dconch.chaos.ms="
+          + FAULT_MS
+          + " -Dsurefire.failIfNoSpecifiedTests=false): "
+          + tool
+          + ": "
           + what
           + "\nfaults: "
           + faults;
     }
 
     /**
-     * A wrapper for slot {@code i}: its child runs a seeded time and, sometimes, ignores SIGTERM.
+     * A wrapper for slot {@code i}: its child's duration comes from the seed, the slot and the
+     * generation, whether it ignores SIGTERM from the slot and the generation; never from the order
+     * in which wrappers happened to exit.
      */
     synchronized void spawn(int i) {
-      if (!respawn.get()) return;
+      if (!respawn) return;
+      int generation = generations.merge(i, 1, Integer::sum);
+      Random random = new Random(seed ^ i * 0x9E3779B97F4A7C15L ^ generation * 0xBF58476D1CE4E5B9L);
       // half the children are short, half would outlive a lost lease unless something stops them
       String seconds =
           String.format(
@@ -148,7 +248,8 @@ class InvariantIT {
               random.nextBoolean()
                   ? 0.3 + random.nextInt(13) / 10.0
                   : 4 + random.nextInt(40) / 10.0);
-      String ignoreTerm = random.nextInt(3) == 0 ? "1" : "0";
+      // alternating, not drawn: both kinds of child hold in every run, so both SIGTERM faults land
+      String ignoreTerm = (i + generation) % 2 == 0 ? "1" : "0";
       List<String> args =
           new ArrayList<>(
               List.of(
@@ -159,7 +260,7 @@ class InvariantIT {
               "--",
               "bash",
               "-c",
-              "read -r _ _ _ w _ < /proc/$PPID/stat; echo \"S $CONCH_LEASE $CONCH_REV $(date +%s%N) $$ $w\" >> '"
+              "read -r _ _ _ w _ < /proc/$PPID/stat; echo \"S $CONCH_LEASE $CONCH_REV $(date +%s%N) $$ $w $2\" >> '"
                   + log
                   + "';"
                   + " [ \"$2\" = 1 ] && trap '' TERM; sleep \"$1\" & wait $!; wait $!",
@@ -168,226 +269,339 @@ class InvariantIT {
               ignoreTerm));
       Conch.Run r = conch.start(args.toArray(String[]::new));
       slots.put(i, r);
-      r.process()
-          .onExit()
-          .thenRun(
-              () -> {
-                if (respawn.get()) spawn(i);
-                else finalExits.add(r.process().exitValue());
-              });
+      r.process().onExit().thenRun(() -> spawn(i));
+    }
+
+    synchronized void stopRespawning() {
+      respawn = false;
     }
 
     /**
-     * Reads new start lines and notices deaths; the one place that polls, because nothing announces
-     * a stranger's death.
+     * Reads new start lines and ends the intervals whose process group has no live member left; the
+     * one place that polls, because nothing announces a stranger's death.
      */
     void observe(RandomAccessFile in) {
-      try {
-        String line;
-        while ((line = in.readLine()) != null) {
-          if (line.startsWith("S ")) intervals.add(new Interval(line.split(" ")));
+      synchronized (in) { // the last call, from the test's thread, may meet a scheduled one
+        try {
+          String line;
+          while ((line = in.readLine()) != null) {
+            if (line.startsWith("S ")) intervals.add(new Interval(line.split(" ")));
+          }
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
         }
-        long now = System.currentTimeMillis() * 1_000_000;
+        Set<Long> groups = liveGroups();
+        long now = now();
         for (Interval iv : List.copyOf(intervals)) {
-          if (iv.end == Long.MAX_VALUE && !Procs.alive(iv.pid)) iv.end = now;
+          if (iv.end == Long.MAX_VALUE && !groups.contains(iv.pid)) iv.end = now;
+        }
+      }
+    }
+
+    /** The process group ids of every live (not zombie) process: a child's leftovers count. */
+    static Set<Long> liveGroups() {
+      Set<Long> groups = new HashSet<>();
+      try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+        for (Path p : (Iterable<Path>) procs::iterator) {
+          if (!Character.isDigit(p.getFileName().toString().charAt(0))) continue;
+          try {
+            String s = Files.readString(p.resolve("stat"));
+            String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+            if (!f[0].equals("Z")) groups.add(Long.parseLong(f[2]));
+          } catch (IOException e) {
+            // gone meanwhile
+          }
         }
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+      return groups;
     }
 
-    List<Interval> running() {
-      return intervals.stream().filter(iv -> iv.end == Long.MAX_VALUE).toList();
+    /** Running children whose key still exists, in rank order. */
+    List<Interval> holders() {
+      return List.copyOf(intervals).stream()
+          .filter(iv -> iv.end == Long.MAX_VALUE && !lostAt.containsKey(iv.rev))
+          .sorted(Comparator.comparingLong(iv -> iv.rev))
+          .toList();
     }
 
-    void doom(java.util.function.Predicate<Interval> who, long at, long bound, String fault) {
-      faults.add(fault);
-      for (Interval iv : running()) {
-        if (who.test(iv) && iv.doomedAt == Long.MAX_VALUE) {
-          iv.doomedAt = at;
-          iv.mustEndBy = at + bound;
-        }
-      }
+    /** Applies a fault to a fitting holder; false if there is none now. */
+    boolean apply(Fault f) {
+      Predicate<Interval> fits =
+          switch (f.kind()) {
+            case KILL_WRAPPER -> iv -> true;
+            case TERM_CHILD -> iv -> !iv.trapsTerm;
+            case TERM_TRAPPING_CHILD -> iv -> iv.trapsTerm;
+            default -> iv -> !frozen.contains(iv.wrapper);
+          };
+      List<Interval> fitting = holders().stream().filter(fits).toList();
+      if (fitting.isEmpty()) return false;
+      Interval v = fitting.get(f.pick() % fitting.size());
+      String effect =
+          switch (f.kind()) {
+            // the child goes with it: EOF on the watchdog's FIFO
+            case KILL_WRAPPER -> signal("KILL", v.wrapper);
+            // the wrapper sees its key deleted: SIGTERM within milliseconds, SIGKILL after
+            // kill-after
+            case REVOKE -> revoke(v);
+            // a frozen wrapper cannot see the revoke: its watchdog acts at the deadline, while
+            // the next holder starts at once
+            case REVOKE_FROZEN -> {
+              String stop = freeze(v.wrapper, LONG_PAUSE_MS);
+              if (stop != null) yield stop;
+              revokedFrozen.add(v.rev);
+              yield revoke(v);
+            }
+            case STOP_SHORT -> freeze(v.wrapper, SHORT_PAUSE_MS);
+            // above the TTL: the deadline passes, the lease expires
+            case STOP_LONG -> freeze(v.wrapper, LONG_PAUSE_MS);
+            // the child ends (or ignores it; its sleep lives on), nobody else may start meanwhile
+            case TERM_CHILD, TERM_TRAPPING_CHILD -> signal("TERM", v.pid);
+          };
+      faults.add(f.kind() + " " + v + (effect == null ? "" : " (" + effect + ")"));
+      if (effect == null) effective.merge(f.kind(), 1, Integer::sum);
+      return true;
     }
 
-    void fault() {
-      long now = System.currentTimeMillis() * 1_000_000;
-      List<Interval> holders = running();
-      int kind = random.nextInt(4);
-      // two times in three the fault hits a holder's wrapper, the interesting case; else any
-      // wrapper
-      Interval target =
-          holders.isEmpty() || random.nextInt(3) == 0
-              ? null
-              : holders.get(random.nextInt(holders.size()));
-      int slot = random.nextInt(contenders);
-      long wrapper = target != null ? target.wrapper : slots.get(slot).pid();
-      switch (kind) {
-        case 0 -> { // SIGKILL a wrapper: its child goes with it (EOF on the watchdog's FIFO)
-          doom(iv -> iv.wrapper == wrapper, now, ms(KILL_AFTER_MS + SLACK_MS), "kill " + wrapper);
-          signal("KILL", wrapper);
-        }
-        case 1 -> { // revoke a holder's lease: SIGTERM within milliseconds, SIGKILL after
-          // kill-after
-          if (holders.isEmpty()) return;
-          Interval victim = target != null ? target : holders.get(random.nextInt(holders.size()));
-          // a running wrapper sees the revoke at once; a frozen one cannot, and its watchdog acts
-          // at the
-          // deadline instead, up to a TTL later, while a new holder may start at once: the TTL
-          // window
-          long bound =
-              frozen.contains(victim.wrapper)
-                  ? TTL_MS + KILL_AFTER_MS + SLACK_MS
-                  : KILL_AFTER_MS + SLACK_MS;
-          doom(
-              iv -> iv.lease.equals(victim.lease),
-              now,
-              ms(bound),
-              "revoke " + victim.lease + (bound > TTL_MS ? " (frozen)" : ""));
-          Etcdctl.run(etcd.endpoint(), "lease", "revoke", victim.lease);
-        }
-        case 2 -> { // freeze a wrapper, below or above the TTL; above it, its lease is certainly
-          // lost
-          long pause = random.nextBoolean() ? TTL_MS / 3 : TTL_MS + 1500;
-          if (!frozen.add(wrapper)) return;
-          if (pause > TTL_MS)
-            doom(
-                iv -> iv.wrapper == wrapper,
-                now,
-                ms(TTL_MS + KILL_AFTER_MS + SLACK_MS),
-                "stop " + wrapper + " " + pause + "ms");
-          else faults.add("stop " + wrapper + " " + pause + "ms");
-          signal("STOP", wrapper);
-          background.schedule(
-              () -> {
-                signal("CONT", wrapper);
-                frozen.remove(wrapper);
-              },
-              pause,
-              TimeUnit.MILLISECONDS);
-        }
-        default -> { // SIGTERM a child: it ends (or ignores it), nobody else may start meanwhile
-          if (holders.isEmpty()) return;
-          Interval victim = target != null ? target : holders.get(random.nextInt(holders.size()));
-          faults.add("term child " + victim.pid);
-          signal("TERM", victim.pid);
-        }
-      }
+    /** Null if the signal was delivered, else why not. */
+    static String signal(String sig, long pid) {
+      Procs.Result r = Procs.run(List.of("kill", "-s", sig, Long.toString(pid)), Map.of());
+      return r.code() == 0 ? null : "kill: " + r.err().strip();
     }
 
-    static long ms(long millis) {
-      return millis * 1_000_000;
+    String freeze(long wrapper, long pause) {
+      frozen.add(wrapper);
+      String stop = signal("STOP", wrapper);
+      background.schedule(
+          () -> {
+            signal("CONT", wrapper);
+            frozen.remove(wrapper);
+          },
+          pause,
+          TimeUnit.MILLISECONDS);
+      return stop;
     }
 
-    static void signal(String sig, long pid) {
-      Procs.run(
-          List.of("kill", "-s", sig, Long.toString(pid)), Map.of()); // it may have died meanwhile
+    /** Null if etcd revoked the lease; a lease already gone is recorded as such. */
+    String revoke(Interval v) {
+      Procs.Result r = Etcdctl.run(etcd.endpoint(), "lease", "revoke", v.lease);
+      if (r.code() == 0) return null;
+      if (r.err().contains("not found")) return "lease already gone";
+      throw new IllegalStateException("etcdctl lease revoke " + v.lease + ": " + r.err());
     }
 
     void run() {
-      try (RandomAccessFile in = openLog()) {
-        background.scheduleWithFixedDelay(() -> observe(in), 10, 10, TimeUnit.MILLISECONDS);
-        for (int i = 0; i < contenders; i++) spawn(i);
-        long faultsEnd = System.nanoTime() + ms(FAULT_MS);
-        while (System.nanoTime() < faultsEnd) {
-          Procs.nap(600 + random.nextInt(1400)); // the seeded pace of the schedule
-          fault();
+      try (Client client =
+              Etcd.connect(
+                  new Connection(
+                      List.of(etcd.endpoint()),
+                      null,
+                      null,
+                      null,
+                      null,
+                      null,
+                      Duration.ofSeconds(5)));
+          RandomAccessFile in = openLog()) {
+        String prefix = conch.prefix + "/";
+        long from =
+            client
+                .getKVClient()
+                .get(Etcd.bytes(prefix))
+                .get(10, TimeUnit.SECONDS)
+                .getHeader()
+                .getRevision();
+        Watch.Watcher watcher =
+            client
+                .getWatchClient()
+                .watch(
+                    Etcd.bytes(prefix),
+                    WatchOption.builder()
+                        .isPrefix(true)
+                        .withPrevKV(true)
+                        .withRevision(from + 1)
+                        .build(),
+                    response -> {
+                      long now = now();
+                      for (WatchEvent e : response.getEvents())
+                        if (e.getEventType() == WatchEvent.EventType.DELETE)
+                          lostAt.putIfAbsent(e.getPrevKV().getCreateRevision(), now);
+                    });
+        try {
+          observer =
+              background.scheduleWithFixedDelay(() -> observe(in), 20, 20, TimeUnit.MILLISECONDS);
+          for (int i = 0; i < contenders; i++) spawn(i);
+          for (Fault f : schedule(seed, FAULT_MS)) {
+            Procs.nap(f.delayMs());
+            // no fitting holder now (a handover, or no child of that kind): try again shortly
+            long giveUp = System.nanoTime() + ms(20_000);
+            while (!apply(f)) {
+              if (System.nanoTime() > giveUp) {
+                faults.add(f.kind() + " (no target)");
+                break;
+              }
+              Procs.nap(100);
+            }
+          }
+          // every pending CONT sent, every lost lease expired and its child gone
+          Procs.nap(LONG_PAUSE_MS + TTL_MS + KILL_AFTER_MS + 2000);
+          long settled = now();
+          converge(client, prefix);
+          stopRespawning();
+          List<Integer> finalExits = new ArrayList<>();
+          for (int i = 0; i < contenders; i++) finalExits.add(slots.get(i).exit(120_000));
+          observe(in);
+          check(settled, finalExits);
+        } finally {
+          watcher.close();
         }
-        long lastFault = System.currentTimeMillis() * 1_000_000;
-        Procs.nap(
-            TTL_MS + 1500 + KILL_AFTER_MS + 2000); // every pending CONT sent, every lease settled
-        long settled = System.currentTimeMillis() * 1_000_000;
-        Procs.nap(4_000); // a quiet period: no fault, no overlap at all
-        respawn.set(false);
-        for (Conch.Run r : slots.values())
-          r.exit(120_000); // every waiter gets its turn and finishes
-        Procs.nap(100);
-        observe(in);
-        check(lastFault, settled);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
+      } catch (Throwable e) {
+        throw new AssertionError(why(String.valueOf(e.getMessage())), e);
       } finally {
-        respawn.set(false);
+        stopRespawning();
         background.shutdownNow();
         slots.values().forEach(r -> r.process().destroyForcibly());
       }
     }
 
+    /**
+     * After the faults: exactly min(N, K) children run, those of the lowest-revision keys. Polled,
+     * because a handover between two children passes through a moment with fewer.
+     */
+    void converge(Client client, String prefix) throws Exception {
+      long giveUp = System.nanoTime() + ms(10_000);
+      while (true) {
+        List<Long> keys =
+            client
+                .getKVClient()
+                .get(Etcd.bytes(prefix), GetOption.builder().isPrefix(true).build())
+                .get(10, TimeUnit.SECONDS)
+                .getKvs()
+                .stream()
+                .map(KeyValue::getCreateRevision)
+                .sorted()
+                .toList();
+        List<Long> running =
+            List.copyOf(intervals).stream()
+                .filter(iv -> iv.end == Long.MAX_VALUE)
+                .map(iv -> iv.rev)
+                .sorted()
+                .toList();
+        List<Long> expected = keys.subList(0, Math.min(max, keys.size()));
+        if (observer.isDone()) observer.get();
+        if (running.size() == Math.min(max, contenders) && running.equals(expected)) return;
+        if (System.nanoTime() > giveUp)
+          throw new AssertionError(
+              "no convergence: running " + running + ", keys by revision " + keys);
+        Procs.nap(50);
+      }
+    }
+
     RandomAccessFile openLog() throws IOException {
-      java.nio.file.Files.createFile(log);
+      Files.createFile(log);
       return new RandomAccessFile(log.toFile(), "r");
     }
 
-    void check(long lastFault, long settled) {
+    /** How long a child may outlive the deletion of its key. */
+    long bound(Interval iv) {
+      return revokedFrozen.contains(iv.rev)
+          ? TTL_MS + KILL_AFTER_MS + SLACK_MS
+          : KILL_AFTER_MS + SLACK_MS;
+    }
+
+    long lost(Interval iv) {
+      return lostAt.getOrDefault(iv.rev, Long.MAX_VALUE);
+    }
+
+    void check(long settled, List<Integer> finalExits) {
       List<Interval> all = new ArrayList<>(intervals);
-      all.sort((a, b) -> Long.compare(a.start, b.start));
+      all.sort(Comparator.comparingLong(iv -> iv.start));
       assertTrue(
           all.size() >= Math.max(5, FAULT_MS / 3000),
-          why("enough runs to mean something: " + all.size()));
-      // G2: the window closes: a doomed holder's child is gone by its bound
+          "enough runs to mean something: " + all.size());
+      for (Kind k : Kind.values())
+        assertTrue(
+            effective.getOrDefault(k, 0) > 0, "every kind of fault happened with effect: " + k);
+      assertTrue(
+          all.stream().allMatch(iv -> iv.end != Long.MAX_VALUE), "no child left running: " + all);
+      // G2: a child outlives the deletion of its key by at most its bound
       for (Interval iv : all) {
         assertTrue(
-            iv.end <= iv.mustEndBy,
-            why(
-                "child outlived its loss: "
-                    + iv
-                    + " ended "
-                    + (iv.end - iv.doomedAt) / 1_000_000
-                    + " ms after the fault"));
+            iv.end - lost(iv) <= ms(bound(iv)),
+            "child outlived its key: "
+                + iv
+                + " ended "
+                + (iv.end - lost(iv)) / 1_000_000
+                + " ms after the deletion");
       }
-      // G1: at every instant at most N children that are not doomed; measure the overlap window
-      long largestWindow = 0;
-      List<Long> instants = new ArrayList<>();
-      for (Interval iv : all) instants.add(iv.start);
-      for (long t : instants) {
-        List<Interval> live = all.stream().filter(iv -> iv.liveAt(t)).toList();
-        long undoomed = live.stream().filter(iv -> iv.doomedAt > t).count();
+      // G1: at every start at most N children whose key was not yet deleted
+      for (Interval b : all) {
+        List<Interval> live = all.stream().filter(iv -> iv.liveAt(b.start)).toList();
+        long held = live.stream().filter(iv -> lost(iv) - ms(WATCH_LAG_MS) > b.start).count();
         assertTrue(
-            undoomed <= max,
-            why(
-                undoomed
-                    + " undoomed children at once at "
-                    + t / 1_000_000 % 100_000
-                    + ": "
-                    + live));
-        if (live.size() > max) {
-          long until =
-              live.stream().filter(iv -> iv.doomedAt <= t).mapToLong(iv -> iv.end).min().orElse(t);
-          largestWindow = Math.max(largestWindow, until - t);
-          assertTrue(t < settled, why("no overlap after the system settled: " + live));
-        }
+            held <= max,
+            held
+                + " children with live keys at once at "
+                + b.start / 1_000_000 % 100_000
+                + ": "
+                + live);
+      }
+      // the overlap window: from the loss to when at most N run again, within the bound
+      record Edge(long t, int d) {}
+      List<Edge> edges = new ArrayList<>();
+      for (Interval iv : all) {
+        edges.add(new Edge(iv.start, 1));
+        edges.add(new Edge(iv.end, -1));
+      }
+      edges.sort(Comparator.comparingLong(Edge::t).thenComparingInt(Edge::d));
+      int n = 0;
+      long over = 0;
+      for (Edge e : edges) {
+        n += e.d();
+        if (n == max + 1 && e.d() > 0) over = e.t();
+        if (n == max && e.d() < 0) window(all, over, e.t(), settled);
       }
       // G3: fencing tokens
-      for (int i = 1; i < all.size(); i++) {
-        Interval a = all.get(i - 1);
+      for (int i = 0; i < all.size(); i++) {
         Interval b = all.get(i);
-        assertTrue(a.rev != b.rev, why("every holder has its own token: " + a + " " + b));
-        if (max == 1 || b.start - a.start > ms(1000)) {
-          assertTrue(
-              b.rev > a.rev || b.start - a.start < ms(1000) && max > 1,
-              why("tokens increase across successions: " + a + " then " + b));
+        for (Interval a : all.subList(0, i)) {
+          assertTrue(a.rev != b.rev, "every holder has its own token: " + a + " " + b);
+          if (max == 1 || b.start - a.start > ms(FENCE_EPS_MS))
+            assertTrue(b.rev > a.rev, "tokens increase across successions: " + a + " then " + b);
         }
       }
       // convergence: every wrapper still queued after the last fault got its turn and finished
-      assertEquals(contenders, finalExits.size(), why("every slot's last wrapper exited"));
-      assertTrue(
-          finalExits.stream().allMatch(c -> c == 0),
-          why(
-              "after the faults every waiter was promoted and its command ran to the end: "
-                  + finalExits));
-      assertEquals(List.of(), conch.keys(), why("nothing left in etcd"));
-      assertTrue(
-          all.stream().allMatch(iv -> iv.end != Long.MAX_VALUE), why("no child left running"));
+      assertEquals(
+          Collections.nCopies(contenders, 0),
+          finalExits,
+          "after the faults every waiter was promoted and its command ran to the end");
+      assertEquals(List.of(), conch.keys(), "nothing left in etcd");
       System.out.printf(
-          "invariants %s N=%d K=%d seed %d: %d runs, %d faults, largest overlap window %d ms (bound %d ms)%n",
-          tool,
-          max,
-          contenders,
-          seed,
-          all.size(),
-          faults.size(),
-          largestWindow / 1_000_000,
-          TTL_MS + KILL_AFTER_MS + SLACK_MS);
+          "invariants %s N=%d K=%d seed %d: %d runs, %d faults %s, largest overlap window in ms by its bound in ms %s%n",
+          tool, max, contenders, seed, all.size(), faults.size(), effective, largestWindow);
+    }
+
+    /** More than N children ran from {@code from} to {@code to}: only after a loss, and briefly. */
+    void window(List<Interval> all, long from, long to, long settled) {
+      List<Interval> lost =
+          all.stream()
+              .filter(iv -> iv.liveAt(from) && lost(iv) - ms(WATCH_LAG_MS) <= from)
+              .toList();
+      assertTrue(!lost.isEmpty(), "more than N ran with no loss: " + from / 1_000_000 % 100_000);
+      long loss = lost.stream().mapToLong(this::lost).min().orElseThrow();
+      long bound = lost.stream().mapToLong(this::bound).max().orElseThrow();
+      long window = to - loss;
+      assertTrue(
+          window <= ms(bound),
+          "overlap window of "
+              + window / 1_000_000
+              + " ms after the loss of "
+              + lost
+              + " exceeds its bound of "
+              + bound
+              + " ms");
+      assertTrue(from < settled, "no overlap after the system settled: " + lost);
+      largestWindow.merge(bound, window / 1_000_000, Math::max);
     }
   }
 }
