@@ -47,6 +47,7 @@ public final class Wrapper {
       try {
         Slot slot = slots.apply(session);
         long rev = slot.join(Holder.self(hold.cmd(), session.ttl(), session.lease()));
+        log.verbose("queued", null, "rev", rev, "lease", Keys.leaseHex(session.lease()));
         KeyWaits.deleted(client, slot.key(), rev + 1)
             .thenRun(
                 () -> session.lose("its key " + Keys.leaseHex(session.lease()) + " was deleted"));
@@ -90,7 +91,7 @@ public final class Wrapper {
   private void await(Slot slot, Session session) {
     if (hold.nonblock() && !slot.ready()) {
       slot.leave();
-      throw new Exit.Failure(Exit.NOT_ACQUIRED, "not acquired: held by another (--nonblock)");
+      throw new Exit.Failure(Exit.NOT_ACQUIRED, "not acquired: " + slot.busy() + " (--nonblock)");
     }
     CompletableFuture<Long> turn = slot.acquired();
     CompletableFuture<Void> timeout =
