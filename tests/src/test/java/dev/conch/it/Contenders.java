@@ -74,9 +74,11 @@ final class Contenders {
 
   /**
    * {@code n} contenders queue for a slot of {@code slots}, hold it for {@code holdMillis} and
-   * queue again at the back, until {@code target} acquisitions. A {@code withdraw} fraction of
-   * turns (seeded) gives up while still waiting, after a random few milliseconds, and queues again.
-   * A wait longer than {@code patience} fails the cycle: a lost wake-up must fail, not hang.
+   * queue again at the back, until {@code target} acquisitions. A {@code withdraw} fraction of the
+   * contenders gives up on a later turn (the queue behind it has settled) while still waiting after
+   * a random (seeded) 0-100 ms, and leaves for good: queueing again would put the same key back
+   * (its name is the lease), which would wake the successor by itself and hide a missed deletion. A
+   * wait longer than {@code patience} fails the cycle: a lost wake-up must fail, not hang.
    */
   static Cycle cycle(
       Client client,
@@ -98,21 +100,23 @@ final class Contenders {
             client,
             n,
             s -> {
-              Random random = new Random(seed + ids.getAndIncrement());
-              while (done.get() < target) {
+              int id = ids.getAndIncrement();
+              Random random = new Random(seed + id);
+              boolean withdrawer = id < Math.round(n * withdraw);
+              for (int turns = 0; done.get() < target; turns++) {
                 Slot slot = slots.apply(s);
                 long rev = slot.join(Holder.self(List.of("stress"), s.ttl(), s.lease()));
                 mostWaiting.accumulateAndGet(waiting.incrementAndGet(), Math::max);
                 CompletableFuture<Long> turn =
                     slot.acquired().orTimeout(patience.toMillis(), TimeUnit.MILLISECONDS);
-                if (random.nextDouble() < withdraw) {
+                if (withdrawer && turns > 0) {
                   try {
-                    turn.get(random.nextInt(20), TimeUnit.MILLISECONDS);
+                    turn.get(random.nextInt(100), TimeUnit.MILLISECONDS);
                   } catch (TimeoutException stillWaiting) {
                     waiting.decrementAndGet();
                     slot.leave();
                     withdrawals.incrementAndGet();
-                    continue;
+                    return;
                   }
                 }
                 long at = turn.join();

@@ -21,11 +21,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The semaphore under load, at library level against real etcd: hundreds of contenders, each with
- * its own lease, acquiring, holding for 5 ms and queueing again at the back; a seeded tenth of the
- * turns withdraws while waiting ({@code -Dconch.seed=N}). Asserts FIFO by create revision (every
- * acquisition entitled at its deciding read, and every overtaking explained by entitlement), at
- * most N holders at every instant, and that etcd's KV requests and watch messages per acquisition
- * do not grow with the queue (counted by etcd itself, from its /metrics).
+ * its own lease, acquiring, holding for 5 ms and queueing again at the back; a seeded tenth of them
+ * withdraws while waiting, for good ({@code -Dconch.seed=N}). Asserts FIFO by create revision
+ * (every acquisition entitled at its deciding read, and every overtaking explained by entitlement),
+ * at most N holders at every instant, and that etcd's KV requests and watch messages per
+ * acquisition do not grow with the queue (counted by etcd itself, from its /metrics).
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES) // a lost wake-up fails, it does not hang the build
 class SemaStressIT {
@@ -191,6 +191,8 @@ class SemaStressIT {
                 + seenFirst.at());
       }
     }
-    System.out.printf("overtakings among the entitled: %d of %d%n", overtakings, log.size());
+    System.out.printf(
+        "pairs started against queue order, both entitled: %d (%d acquisitions)%n",
+        overtakings, log.size());
   }
 }
