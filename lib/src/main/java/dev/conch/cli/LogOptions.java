@@ -15,7 +15,7 @@ public final class LogOptions {
   @Option(
       names = {"-v", "--verbose"},
       description =
-          "also log routine events: acquired and released (elect, sema), ticks another daemon won (daemon)")
+          "also log routine events: queued, acquired and released (elect, sema), ticks another daemon won (daemon)")
   boolean verbose;
 
   public Log log(String tool, String name) {

@@ -33,6 +33,11 @@ public final class Election extends Member {
   }
 
   @Override
+  public String busy() {
+    return "held by another";
+  }
+
+  @Override
   public CompletableFuture<Long> acquired() {
     return predecessor()
         .thenCompose(

@@ -4,6 +4,9 @@ import dev.conch.etcd.Etcd;
 import dev.conch.etcd.Session;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import java.util.concurrent.CancellationException;
@@ -36,22 +39,54 @@ abstract class Member implements Slot {
   public long join(Holder me) {
     key = Etcd.bytes(Keys.member(dir, session.lease()));
     value = Etcd.bytes(me.toJson());
-    rev = sync(put(), "queueing in " + dir).getHeader().getRevision();
+    rev =
+        sync(client.getKVClient().put(key, value, onLease()), "queueing in " + dir)
+            .getHeader()
+            .getRevision();
     return rev;
   }
 
   /**
    * Rewrites our value under the same key (create revision unchanged) to wake whoever watches it.
-   * Not waited for: if it fails, our key is gone with the lease, and the session reports that loss.
+   * Not waited for, but retried until it lands, we leave, or the session is lost: a failed request
+   * does not mean our key is gone (a timeout or a leader change fails it while the lease lives on),
+   * and until the rewrite lands our successor watches the wrong thing, so a slot freed meanwhile
+   * would stay empty. Retrying, not giving the slot up as lost: we are entitled and our lease is
+   * alive, so killing our command would turn a blip shorter than the TTL into an outage; if etcd
+   * stays silent, the session's deadline ends it, and the lease's expiry deletes our key, which
+   * wakes the successor too. The rewrite only applies while our key has our create revision, so a
+   * retry never re-creates a key that someone deleted.
    */
   protected synchronized void touch() {
-    if (!left) touching = put();
+    if (!left) touching = rewrite(RETRY_FIRST);
   }
 
-  private CompletableFuture<io.etcd.jetcd.kv.PutResponse> put() {
+  private static final long RETRY_FIRST = 100, RETRY_MOST = 1_000; // ms
+
+  private CompletableFuture<Void> rewrite(long delay) {
     return client
         .getKVClient()
-        .put(key, value, PutOption.builder().withLeaseId(session.lease()).build());
+        .txn()
+        .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(rev)))
+        .Then(Op.put(key, value, onLease()))
+        .commit()
+        .handle((r, e) -> e == null || !stillHolding())
+        .thenCompose(
+            over ->
+                over
+                    ? CompletableFuture.<Void>completedFuture(null)
+                    : CompletableFuture.runAsync(
+                            () -> {},
+                            CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS))
+                        .thenCompose(x -> rewrite(Math.min(2 * delay, RETRY_MOST))));
+  }
+
+  private PutOption onLease() {
+    return PutOption.builder().withLeaseId(session.lease()).build();
+  }
+
+  private synchronized boolean stillHolding() {
+    return !left && !session.lost().isDone();
   }
 
   /** Keys created before ours, sorted by create revision. */

@@ -89,6 +89,11 @@ public final class Semaphore extends Member {
   }
 
   @Override
+  public String busy() {
+    return "no free slot";
+  }
+
+  @Override
   public CompletableFuture<Long> acquired() {
     CompletableFuture<Long> turn = new CompletableFuture<>();
     waitTurn()

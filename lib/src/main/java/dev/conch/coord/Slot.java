@@ -14,6 +14,9 @@ public interface Slot {
   /** One read: do we hold it now? (for {@code --nonblock}) */
   boolean ready();
 
+  /** What {@link #ready} found when it said no, for the user: "held by another", "no free slot". */
+  String busy();
+
   /**
    * Completes, with the etcd revision of the read that found our turn had come, when it has. Every
    * wake-up re-reads; an event never means "you hold it".

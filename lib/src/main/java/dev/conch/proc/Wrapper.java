@@ -47,6 +47,7 @@ public final class Wrapper {
       try {
         Slot slot = slots.apply(session);
         long rev = slot.join(Holder.self(hold.cmd(), session.ttl(), session.lease()));
+        log.verbose("queued", null, "rev", rev, "lease", Keys.leaseHex(session.lease()));
         // Not re-armed if the watch fails (stream broken, revision compacted): a revoke is then
         // seen by the next keepalive, at most TTL/3 later, and a silent etcd by the deadline on
         // our own clock; re-arming would need a read first, as a compacted revision fails again.
@@ -93,7 +94,7 @@ public final class Wrapper {
   private void await(Slot slot, Session session) {
     if (hold.nonblock() && !slot.ready()) {
       slot.leave();
-      throw new Exit.Failure(Exit.NOT_ACQUIRED, "not acquired: held by another (--nonblock)");
+      throw new Exit.Failure(Exit.NOT_ACQUIRED, "not acquired: " + slot.busy() + " (--nonblock)");
     }
     CompletableFuture<Long> turn = slot.acquired();
     CompletableFuture<Void> timeout =

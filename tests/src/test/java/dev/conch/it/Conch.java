@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -12,6 +13,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Real conch wrapper processes, built from the checkout's scripts by JBang once (the same jar that
@@ -175,6 +178,16 @@ public final class Conch {
 
     public String stdout() {
       return read(out);
+    }
+
+    /** When the wrapper logged {@code event}, from its {@code --log-format json} lines. */
+    public Instant logged(String event) {
+      Matcher m =
+          Pattern.compile(
+                  "^\\{\"time\":\"([^\"]+)\".*\"event\":\"" + event + "\"", Pattern.MULTILINE)
+              .matcher(stderr());
+      if (!m.find()) throw new AssertionError("no " + event + " event in: " + stderr());
+      return Instant.parse(m.group(1));
     }
 
     public String stderr() {

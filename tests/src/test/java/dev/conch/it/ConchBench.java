@@ -473,7 +473,7 @@ class ConchBench {
     int max = 5;
     String dir = "/bench" + System.nanoTime() + "/v1/sema/d/" + max + "/";
     int contenders = waiters + max;
-    long before = SemaStressIT.kvRequests(server.endpoint); // KV requests only: not lease grants
+    EtcdLoad before = EtcdLoad.read(server.endpoint); // KV requests only: not lease grants
     double seconds =
         Contenders.run(
             client,
@@ -484,7 +484,7 @@ class ConchBench {
               sem.acquired().join();
               sem.leave();
             });
-    long requests = SemaStressIT.kvRequests(server.endpoint) - before;
+    long requests = EtcdLoad.read(server.endpoint).since(before).kvRequests();
     return new double[] {seconds, (double) requests / contenders, contenders / seconds};
   }
 

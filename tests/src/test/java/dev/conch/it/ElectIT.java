@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -238,11 +240,26 @@ class ElectIT {
     Conch c = new Conch(etcd.endpoint());
     Conch.Run holder = c.holding("elect", "o");
     Path ran = c.file("ran");
-    Conch.Run r = c.run("elect", "o", "--nonblock", "--", "touch", ran.toString());
+    Conch.Run r =
+        c.run(
+            "elect",
+            "o",
+            "--nonblock",
+            "-v",
+            "--log-format",
+            "json",
+            "--",
+            "touch",
+            ran.toString());
+    long took = Duration.between(r.logged("queued"), Instant.now()).toMillis();
     assertEquals(75, r.exit(0));
+    assertTrue(took < 1_000, "from queueing to its exit, well under 1 s: " + took + " ms");
     assertFalse(ran.toFile().exists(), "the command never ran");
-    assertTrue(r.stderr().contains("not acquired"), r.stderr());
-    assertEquals(1, r.stderr().lines().count(), "one line: " + r.stderr());
+    assertTrue(r.stderr().contains("not acquired: held by another (--nonblock)"), r.stderr());
+    assertEquals(
+        1,
+        r.stderr().lines().filter(l -> !l.contains("\"event\":\"queued\"")).count(),
+        "one line besides -v's: " + r.stderr());
     assertEquals(1, c.keys().size(), "only the holder's key: " + c.keys());
     holder.stop();
     assertEquals(

@@ -48,7 +48,7 @@ public final class EtcdServer implements AutoCloseable {
   /** Every member's client URL, comma-separated, as CONCH_ENDPOINTS takes them. */
   public final String endpoint;
 
-  private EtcdServer(int size, Pki pki) throws IOException {
+  private EtcdServer(int size, Pki pki, List<String> flags) throws IOException {
     dir = Files.createTempDirectory("conch-etcd-");
     this.pki = pki;
     List<Integer> peers = new ArrayList<>();
@@ -62,30 +62,32 @@ public final class EtcdServer implements AutoCloseable {
             .collect(Collectors.joining(","));
     for (int i = 0; i < size; i++) {
       commands.add(
-          List.of(
-              "etcd",
-              "--name",
-              "m" + i,
-              "--data-dir",
-              dir.resolve("m" + i).toString(),
-              "--listen-client-urls",
-              member(i),
-              "--advertise-client-urls",
-              member(i),
-              "--listen-peer-urls",
-              "http://127.0.0.1:" + peers.get(i),
-              "--initial-advertise-peer-urls",
-              "http://127.0.0.1:" + peers.get(i),
-              "--initial-cluster",
-              cluster,
-              "--initial-cluster-token",
-              dir.getFileName().toString(),
-              "--initial-cluster-state",
-              "new",
-              "--log-level",
-              "error",
-              "--logger",
-              "zap"));
+          concat(
+              List.of(
+                  "etcd",
+                  "--name",
+                  "m" + i,
+                  "--data-dir",
+                  dir.resolve("m" + i).toString(),
+                  "--listen-client-urls",
+                  member(i),
+                  "--advertise-client-urls",
+                  member(i),
+                  "--listen-peer-urls",
+                  "http://127.0.0.1:" + peers.get(i),
+                  "--initial-advertise-peer-urls",
+                  "http://127.0.0.1:" + peers.get(i),
+                  "--initial-cluster",
+                  cluster,
+                  "--initial-cluster-token",
+                  dir.getFileName().toString(),
+                  "--initial-cluster-state",
+                  "new",
+                  "--log-level",
+                  "error",
+                  "--logger",
+                  "zap"),
+              flags));
       if (pki != null) {
         commands.set(
             i,
@@ -109,13 +111,23 @@ public final class EtcdServer implements AutoCloseable {
     return start(1, false);
   }
 
+  /** One member, plain, with etcd's {@code flags} added (a small space quota, say). */
+  public static EtcdServer start(String... flags) {
+    return start(1, null, List.of(flags));
+  }
+
   /**
    * {@code size} members on loopback, all healthy; {@code secure}: TLS and authentication, see
    * above.
    */
   public static EtcdServer start(int size, boolean secure) {
+    return start(size, secure ? Pki.shared() : null, List.of());
+  }
+
+  private static EtcdServer start(int size, Pki pki, List<String> flags) {
+    boolean secure = pki != null;
     try {
-      EtcdServer s = new EtcdServer(size, secure ? Pki.shared() : null);
+      EtcdServer s = new EtcdServer(size, pki, flags);
       for (int i = 0; i < size; i++) s.launch(i);
       if (secure) {
         for (int i = 0; i < size; i++) SECURE.put(s.member(i), s);

@@ -55,7 +55,7 @@ class LogIT {
   }
 
   @Test
-  void aCommandThatSimplyRunsLeavesNoLineButVerboseSaysAcquiredAndReleased() {
+  void aCommandThatSimplyRunsLeavesNoLineButVerboseSaysQueuedAcquiredAndReleased() {
     Conch c = new Conch(etcd.endpoint());
     Conch.Run quiet = c.run("elect", "o", "--", "true");
     assertEquals(0, quiet.exit(0));
@@ -65,8 +65,12 @@ class LogIT {
     assertEquals(0, t.exit(0), t.stderr());
     String[] revLease = t.stdout().strip().split(" ");
     List<String> lines = t.stderr().lines().toList();
-    assertEquals(2, lines.size(), t.stderr());
-    Matcher acquired = text(lines.get(0));
+    assertEquals(3, lines.size(), t.stderr());
+    Matcher queued = text(lines.get(0));
+    assertEquals(
+        List.of("queued", " rev=" + revLease[0] + " lease=" + revLease[1]),
+        List.of(queued.group(4), queued.group(5)));
+    Matcher acquired = text(lines.get(1));
     assertEquals(
         List.of(
             "elect",
@@ -80,7 +84,7 @@ class LogIT {
             acquired.group(4),
             acquired.group(5),
             acquired.group(7)));
-    Matcher released = text(lines.get(1));
+    Matcher released = text(lines.get(2));
     assertEquals(
         List.of("released", " exit=0 rev=" + revLease[0] + " lease=" + revLease[1]),
         List.of(released.group(4), released.group(5)));
@@ -103,7 +107,7 @@ class LogIT {
             "echo $CONCH_REV; exit 3");
     assertEquals(3, j.exit(0), j.stderr());
     List<JsonNode> events = json(j.stderr());
-    assertEquals(List.of("acquired", "released"), events(events));
+    assertEquals(List.of("queued", "acquired", "released"), events(events));
     for (JsonNode n : events) {
       assertEquals("sema", n.get("tool").asText());
       assertEquals("s", n.get("name").asText());
@@ -112,7 +116,7 @@ class LogIT {
       assertEquals(j.pid(), n.get("pid").asLong());
       assertTrue(n.get("lease").isTextual() && n.get("host").isTextual(), n.toString());
     }
-    assertEquals(3, events.get(1).get("exit").asInt());
+    assertEquals(3, events.get(2).get("exit").asInt());
   }
 
   @Test

@@ -5,26 +5,75 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** conch sema end to end (contract section 7): real etcd, real wrapper processes. */
+@Timeout(value = 5, unit = TimeUnit.MINUTES) // a lost wake-up fails the test instead of hanging it
 class SemaIT {
   @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
 
-  /** A contender whose command announces itself in {@code up-<tag>} and runs until stopped. */
-  static Conch.Run contender(Conch c, String tag, String... opts) {
+  /** A started contender and its key in the queue. */
+  record Queued(Conch.Run run, String key) {}
+
+  /**
+   * A contender whose command announces itself in {@code up-<tag>} and runs until stopped; returns
+   * once it has queued, so the next contender's create revision is higher.
+   */
+  static Queued queue(Conch c, String tag, String... opts) {
     List<String> args = new ArrayList<>(List.of("sema", "s"));
     args.addAll(List.of(opts));
     args.addAll(
         List.of(
             "--", "bash", "-c", "echo $CONCH_REV > '" + c.file("up-" + tag) + "'; exec sleep 300"));
-    int before = c.keys().size();
+    List<String> before = c.keys();
     Conch.Run r = c.start(args.toArray(String[]::new));
-    ElectIT.awaitKeys(c, before + 1); // queued: the next contender's create revision is higher
-    return r;
+    ElectIT.awaitKeys(c, before.size() + 1);
+    List<String> added = new ArrayList<>(c.keys());
+    added.removeAll(before);
+    assertEquals(1, added.size(), "one new key: " + added);
+    return new Queued(r, added.get(0));
+  }
+
+  static Conch.Run contender(Conch c, String tag, String... opts) {
+    return queue(c, tag, opts).run();
+  }
+
+  /** The CONCH_REV a contender's command started with, once it has. */
+  static long startedWith(Conch c, String tag) {
+    return Long.parseLong(Conch.awaitLines(c.file("up-" + tag), 1, 20_000).get(0));
+  }
+
+  /** The holders' pids, in rank order, from {@code --who --json}. */
+  static List<Long> holderPids(Conch c) {
+    Conch.Run w = who(c, "--json");
+    assertEquals(0, w.exit(0), w.stderr());
+    List<Long> pids = new ArrayList<>();
+    Matcher m = Pattern.compile("\"pid\":(\\d+)").matcher(w.stdout());
+    while (m.find()) pids.add(Long.parseLong(m.group(1)));
+    return pids;
+  }
+
+  /**
+   * Nothing announces that a command did not start: give a wrongly promoted second waiter time to.
+   */
+  static void assertStaysIdle(Conch c, String tag) {
+    Procs.nap(1_000);
+    assertFalse(running(c, tag), tag + " started, but only one slot was freed");
+  }
+
+  static List<String> without(List<String> keys, String key) {
+    List<String> rest = new ArrayList<>(keys);
+    assertTrue(rest.remove(key), key + " in " + keys);
+    return rest;
   }
 
   static boolean running(Conch c, String tag) {
@@ -61,14 +110,13 @@ class SemaIT {
     Conch.Run b = contender(c, "b", "--max", "2");
     Conch.Run w1 = contender(c, "w1", "--max", "2");
     Conch.Run w2 = contender(c, "w2", "--max", "2");
-    Conch.awaitLines(c.file("up-b"), 1, 20_000);
+    long revB = startedWith(c, "b");
     assertEquals(
         143, a.stop()); // the older holder leaves: the first waiter, not the second, is promoted
-    long rev1 = Long.parseLong(Conch.awaitLines(c.file("up-w1"), 1, 20_000).get(0));
-    assertFalse(running(c, "w2"), "only one slot was freed");
-    assertTrue(
-        rev1 > Long.parseLong(Conch.lines(c.file("up-b")).get(0)),
-        "tokens increase in acquisition order");
+    long rev1 = startedWith(c, "w1");
+    assertStaysIdle(c, "w2");
+    assertEquals(List.of(b.pid(), w1.pid()), holderPids(c), "who runs, in rank order");
+    assertTrue(rev1 > revB, "tokens increase in acquisition order");
     assertTrue(who(c).stdout().contains("waiting: 1"));
     assertEquals(143, w1.stop());
     Conch.awaitLines(c.file("up-w2"), 1, 20_000);
@@ -80,11 +128,12 @@ class SemaIT {
     Conch c = new Conch(etcd.endpoint());
     Conch.Run h = contender(c, "h", "--max", "1");
     Conch.Run w1 = contender(c, "w1", "--max", "1");
-    Conch.Run mid = contender(c, "mid", "--max", "1", "--timeout", "1h");
+    Queued mid = queue(c, "mid", "--max", "1", "--timeout", "1h");
     Conch.Run w3 = contender(c, "w3", "--max", "1");
     Conch.awaitLines(c.file("up-h"), 1, 20_000);
-    assertEquals(143, mid.stop(), "a waiter withdraws on SIGTERM");
-    assertEquals(3, c.keys().size(), "exactly its key is gone: " + c.keys());
+    List<String> before = c.keys();
+    assertEquals(143, mid.run().stop(), "a waiter withdraws on SIGTERM");
+    assertEquals(without(before, mid.key()), c.keys(), "exactly its key is gone");
     assertEquals(143, h.stop());
     Conch.awaitLines(c.file("up-w1"), 1, 20_000);
     assertFalse(running(c, "w3"));
@@ -92,6 +141,43 @@ class SemaIT {
     Conch.awaitLines(c.file("up-w3"), 1, 20_000);
     assertFalse(running(c, "mid"), "the cancelled waiter never ran");
     assertEquals(143, w3.stop());
+    assertEquals(List.of(), c.keys());
+  }
+
+  /**
+   * N=2: two hold, four wait; the second waiter times out. Its key alone goes, and each release
+   * then starts exactly the next of the others by revision.
+   */
+  @Test
+  void aWaiterTimingOutInTheMiddleRemovesExactlyItAndTheRestKeepTheirOrder() {
+    Conch c = new Conch(etcd.endpoint());
+    Conch.Run h1 = contender(c, "h1", "--max", "2");
+    Conch.Run h2 = contender(c, "h2", "--max", "2");
+    Conch.Run w1 = contender(c, "w1", "--max", "2");
+    // long enough for two more wrappers to queue behind it on a loaded machine
+    Queued mid = queue(c, "mid", "--max", "2", "--timeout", "5s", "-v", "--log-format", "json");
+    Conch.Run w3 = contender(c, "w3", "--max", "2");
+    Conch.Run w4 = contender(c, "w4", "--max", "2");
+    List<String> before = c.keys();
+    assertEquals(6, before.size(), "all queued before mid's timeout: " + before);
+    assertEquals(75, mid.run().exit(20_000), mid.run().stderr());
+    long waited = Duration.between(mid.run().logged("queued"), Instant.now()).toMillis();
+    assertTrue(waited >= 5_000, "gave up only after --timeout: " + waited + " ms");
+    assertTrue(mid.run().stderr().contains("--timeout 5s"), mid.run().stderr());
+    assertEquals(without(before, mid.key()), c.keys(), "exactly its key is gone");
+    startedWith(c, "h2");
+    assertEquals(143, h1.stop());
+    long rev1 = startedWith(c, "w1");
+    assertStaysIdle(c, "w3");
+    assertEquals(143, h2.stop());
+    long rev3 = startedWith(c, "w3");
+    assertStaysIdle(c, "w4");
+    assertEquals(143, w1.stop());
+    long rev4 = startedWith(c, "w4");
+    assertTrue(
+        rev1 < rev3 && rev3 < rev4, "started in queue order: " + rev1 + ", " + rev3 + ", " + rev4);
+    assertFalse(running(c, "mid"), "the waiter that gave up never ran");
+    for (Conch.Run r : List.of(w3, w4)) assertEquals(143, r.stop());
     assertEquals(List.of(), c.keys());
   }
 
@@ -118,12 +204,23 @@ class SemaIT {
     Conch c = new Conch(etcd.endpoint());
     Conch.Run h = contender(c, "h", "--max", "1");
     Conch.awaitLines(c.file("up-h"), 1, 20_000);
-    long t0 = System.nanoTime();
     Conch.Run r =
-        c.run("sema", "s", "--max", "1", "--nonblock", "--", "touch", c.file("ran").toString());
-    long took = (System.nanoTime() - t0) / 1_000_000;
+        c.run(
+            "sema",
+            "s",
+            "--max",
+            "1",
+            "--nonblock",
+            "-v",
+            "--log-format",
+            "json",
+            "--",
+            "touch",
+            c.file("ran").toString());
+    long took = Duration.between(r.logged("queued"), Instant.now()).toMillis();
     assertEquals(75, r.exit(0));
-    assertTrue(took < 5_000, "no waiting, only the JVM's start: " + took + " ms");
+    assertTrue(took < 1_000, "from queueing to its exit, well under 1 s: " + took + " ms");
+    assertTrue(r.stderr().contains("not acquired: no free slot (--nonblock)"), r.stderr());
     assertFalse(Files.exists(c.file("ran")));
     assertEquals(1, c.keys().size());
     assertEquals(
@@ -137,8 +234,22 @@ class SemaIT {
   void timeoutWithdrawsItsKeyAndExitsSeventyFive() {
     Conch c = new Conch(etcd.endpoint());
     Conch.Run h = contender(c, "h", "--max", "1");
-    Conch.Run r = c.run("sema", "s", "--max", "1", "--timeout", "1s", "--", "true");
+    Conch.Run r =
+        c.run(
+            "sema",
+            "s",
+            "--max",
+            "1",
+            "--timeout",
+            "1s",
+            "-v",
+            "--log-format",
+            "json",
+            "--",
+            "true");
+    long waited = Duration.between(r.logged("queued"), Instant.now()).toMillis();
     assertEquals(75, r.exit(0));
+    assertTrue(waited >= 1_000, "gave up only after --timeout: " + waited + " ms");
     assertTrue(r.stderr().contains("--timeout 1s"), r.stderr());
     assertEquals(1, c.keys().size(), "the waiter's key is gone");
     assertEquals(143, h.stop());
@@ -192,6 +303,7 @@ class SemaIT {
       {"sema", "s", "--max", "two", "--", "true"},
       {"sema", "s/x", "--max", "1", "--", "true"},
       {"sema", "s", "--max", "1"},
+      {"sema", "s", "--max", "1", "--restart", "--", "true"}, // elect's, not sema's
     };
     for (String[] args : bad) {
       Conch.Run r = c.run(args);
