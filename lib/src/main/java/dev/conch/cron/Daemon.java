@@ -156,7 +156,9 @@ public final class Daemon {
   /** Our key under daemons/, on the lease: how readers tell a live run from a zombie. */
   private Session register(Session s) {
     ByteSequence key = Etcd.bytes(keys.daemons() + Keys.leaseHex(s.lease()));
-    String me = Holder.self(List.of("conch", "daemon"), s.ttl(), s.lease()).toJson();
+    String me =
+        Table.registration(
+            Holder.self(List.of("conch", "daemon"), s.ttl(), s.lease()), opt.maxLateness());
     try {
       long rev =
           client
@@ -301,8 +303,20 @@ public final class Daemon {
             null,
             null);
     try {
+      Duration late = Duration.between(tick, now);
+      if (late.compareTo(opt.maxLateness().plus(Table.CLOCK_SKEW)) > 0) {
+        // beyond the claim horizon: the tick's record may have been trimmed, and a missed record
+        // would stand where a run's result was
+        log.about("cron", job.job())
+            .always(
+                Run.MISSED,
+                "noticed " + Durations.format(late) + " after its tick, too late even to record",
+                "tick",
+                tick.toString());
+        return;
+      }
       Run record =
-          Duration.between(tick, now).compareTo(opt.maxLateness()) > 0
+          late.compareTo(opt.maxLateness()) > 0
               ? claim.as(Run.MISSED)
               : job.skipsOverlap() && table.going(job, now) ? claim.as(Run.SKIPPED) : claim;
       Long rev = claim(key, record);
@@ -451,7 +465,7 @@ public final class Daemon {
    */
   private void trim(Job job, Log runLog) {
     try {
-      table.trim(job, Instant.now());
+      table.trim(job, Instant.now(), opt.maxLateness());
     } catch (RuntimeException e) {
       metrics.etcdError("trim");
       runLog.always("error", Etcd.failure(e, "trimming its history").getMessage());
