@@ -319,6 +319,7 @@ public final class Daemon {
           late.compareTo(opt.maxLateness()) > 0
               ? claim.as(Run.MISSED)
               : job.skipsOverlap() && table.going(job, now) ? claim.as(Run.SKIPPED) : claim;
+      if (stopping) return; // SIGTERM came while we looked: no new claims
       Long rev = claim(key, record);
       Log runLog = log.about("cron", job.job());
       if (rev == null) { // another daemon has this tick
@@ -483,11 +484,10 @@ public final class Daemon {
 
   /**
    * SIGTERM: no new claims; running jobs get the grace period, then SIGTERM and kill-after; then
-   * release.
+   * release. The timer lives until the runs are over: it holds their {@code --timeout} killers.
    */
   private void stop() {
     stopping = true;
-    timer.shutdownNow();
     if (watcher != null) watcher.close();
     runners.shutdown();
     try {
@@ -498,6 +498,7 @@ public final class Daemon {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    timer.shutdownNow();
     session.close();
   }
 
