@@ -101,7 +101,7 @@ public final class Daemon {
   public int run() {
     try (MetricsServer served =
         metricsAt == null ? null : MetricsServer.start(metricsAt, metrics::render)) {
-      session = register(Session.open(client, opt.ttlSeconds(), opt.dialTimeout()));
+      session = firstSession();
       Child.warmUp(); // not at the first tick: a run's lateness is not the JVM's cold start-up
       timer.execute(this::loadTable);
       log.always(
@@ -137,7 +137,9 @@ public final class Daemon {
     session.close();
     while (!signals.first().isDone()) {
       try {
-        session = register(Session.open(client, opt.ttlSeconds(), opt.dialTimeout()));
+        Session s = register(Session.open(client, opt.ttlSeconds(), opt.dialTimeout()));
+        if (s == null) continue; // expired before we registered: a fresh lease at once
+        session = s;
         return true;
       } catch (Exit.Failure f) {
         if (f.code == Exit.REFUSED) throw f;
@@ -153,7 +155,30 @@ public final class Daemon {
     return false;
   }
 
-  /** Our key under daemons/, on the lease: how readers tell a live run from a zombie. */
+  /**
+   * The first session. On a loaded host a short TTL can run out between the grant and the
+   * registration: that lease is replaced by a fresh one for as long as --dial-timeout lasts.
+   */
+  private Session firstSession() {
+    long end = System.nanoTime() + opt.dialTimeout().toNanos();
+    while (true) {
+      Session s = register(Session.open(client, opt.ttlSeconds(), opt.dialTimeout()));
+      if (s != null) return s;
+      if (System.nanoTime() > end)
+        throw new Exit.Failure(
+            Exit.UNAVAILABLE,
+            "each lease expired before the daemon could register on it, for --dial-timeout "
+                + Durations.format(opt.dialTimeout())
+                + ": a --ttl of "
+                + opt.ttlSeconds()
+                + "s is too short for this host or etcd");
+    }
+  }
+
+  /**
+   * Our key under daemons/, on the lease: how readers tell a live run from a zombie. Null if the
+   * lease expired before the key was put (the session is closed).
+   */
   private Session register(Session s) {
     ByteSequence key = Etcd.bytes(keys.daemons() + Keys.leaseHex(s.lease()));
     String me =
@@ -173,6 +198,7 @@ public final class Daemon {
       return s;
     } catch (RuntimeException e) {
       s.close();
+      if (Etcd.leaseNotFound(e)) return null;
       throw Etcd.failure(e, "registering the daemon");
     }
   }
