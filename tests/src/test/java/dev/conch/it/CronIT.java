@@ -489,6 +489,47 @@ class CronIT {
   }
 
   @Test
+  void aRunSeesItsEnvironmentAndATimeoutKillsItsWholeGroup() {
+    Conch c = new Conch(etcd.endpoint());
+    Path env = c.file("env");
+    Path pids = c.file("pids");
+    add(
+        c,
+        "envy",
+        "--schedule",
+        "@every 5s",
+        "--timeout",
+        "1s",
+        "--",
+        "bash",
+        "-c",
+        "env | grep ^CONCH_ > '" + env + "'; sleep 60 & echo $$ $! > '" + pids + "'; wait");
+    List<Conch.Run> ds = daemons(c, 1, "--kill-after", "500ms");
+    String[] p = Conch.awaitLines(pids, 1, 30_000).get(0).split(" ");
+    Map<String, String> vars = new TreeMap<>();
+    for (String l : Conch.lines(env))
+      vars.put(l.substring(0, l.indexOf('=')), l.substring(l.indexOf('=') + 1));
+    assertEquals("cron", vars.get("CONCH_TOOL"), vars.toString());
+    assertEquals("envy", vars.get("CONCH_NAME"), vars.toString());
+    assertEquals("envy", vars.get("CONCH_JOB"), vars.toString());
+    long tick = Instant.parse(vars.get("CONCH_TICK")).toEpochMilli();
+    assertEquals(0, tick % 5000, "CONCH_TICK is the scheduled tick: " + vars);
+    String key = c.prefix + "/v1/cron/runs/envy/" + String.format("%013d", tick);
+    Map<?, ?> got =
+        Json.read(Etcdctl.run(c.endpoint, "get", key, "-w", "json").out(), Map.class).orElseThrow();
+    Object created = ((Map<?, ?>) ((List<?>) got.get("kvs")).get(0)).get("create_revision");
+    assertEquals(String.valueOf(created), vars.get("CONCH_REV"), "the claim's create revision");
+    String daemonKey = Etcdctl.keys(c.endpoint, c.prefix + "/v1/daemons/").get(0);
+    assertEquals(daemonKey.substring(daemonKey.lastIndexOf('/') + 1), vars.get("CONCH_LEASE"));
+    Run r = awaitResult(c, "envy", tick);
+    assertEquals(Run.FAILED, r.state(), r.toString());
+    assertEquals(Boolean.TRUE, r.timedOut(), r.toString());
+    assertTrue(!Procs.alive(Long.parseLong(p[0])), "the run is gone");
+    assertTrue(!Procs.alive(Long.parseLong(p[1])), "its grandchild died with its group");
+    for (Conch.Run d : ds) assertEquals(0, d.stop());
+  }
+
+  @Test
   void lsShowsJobsRunsAndDaemonsAsJson() {
     Conch c = new Conch(etcd.endpoint());
     Path log = c.file("log");
