@@ -218,7 +218,7 @@ class CronIT {
     add(
         c,
         "once",
-        args(List.of("--schedule", "@every 2s", "--overlap", "allow"), logging(log, "6")));
+        args(List.of("--schedule", "@every 2s", "--overlap", "allow"), logging(log, "8")));
     List<Conch.Run> ds = daemons(c, 1);
     String[] first = Conch.awaitLines(log, 1, 30_000).get(0).split(" ");
     assertEquals(0, c.run("cron", "rm", "once").exit(0));
