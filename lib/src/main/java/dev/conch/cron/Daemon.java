@@ -101,7 +101,7 @@ public final class Daemon {
   public int run() {
     try (MetricsServer served =
         metricsAt == null ? null : MetricsServer.start(metricsAt, metrics::render)) {
-      session = register(Session.open(client, opt.ttlSeconds(), opt.dialTimeout()));
+      session = firstSession();
       Child.warmUp(); // not at the first tick: a run's lateness is not the JVM's cold start-up
       timer.execute(this::loadTable);
       log.always(
@@ -137,7 +137,9 @@ public final class Daemon {
     session.close();
     while (!signals.first().isDone()) {
       try {
-        session = register(Session.open(client, opt.ttlSeconds(), opt.dialTimeout()));
+        Session s = register(Session.open(client, opt.ttlSeconds(), opt.dialTimeout()));
+        if (s == null) continue; // expired before we registered: a fresh lease at once
+        session = s;
         return true;
       } catch (Exit.Failure f) {
         if (f.code == Exit.REFUSED) throw f;
@@ -153,10 +155,35 @@ public final class Daemon {
     return false;
   }
 
-  /** Our key under daemons/, on the lease: how readers tell a live run from a zombie. */
+  /**
+   * The first session. On a loaded host a short TTL can run out between the grant and the
+   * registration: that lease is replaced by a fresh one for as long as --dial-timeout lasts.
+   */
+  private Session firstSession() {
+    long end = System.nanoTime() + opt.dialTimeout().toNanos();
+    while (true) {
+      Session s = register(Session.open(client, opt.ttlSeconds(), opt.dialTimeout()));
+      if (s != null) return s;
+      if (System.nanoTime() > end)
+        throw new Exit.Failure(
+            Exit.UNAVAILABLE,
+            "each lease expired before the daemon could register on it, for --dial-timeout "
+                + Durations.format(opt.dialTimeout())
+                + ": a --ttl of "
+                + opt.ttlSeconds()
+                + "s is too short for this host or etcd");
+    }
+  }
+
+  /**
+   * Our key under daemons/, on the lease: how readers tell a live run from a zombie. Null if the
+   * lease expired before the key was put (the session is closed).
+   */
   private Session register(Session s) {
     ByteSequence key = Etcd.bytes(keys.daemons() + Keys.leaseHex(s.lease()));
-    String me = Holder.self(List.of("conch", "daemon"), s.ttl(), s.lease()).toJson();
+    String me =
+        Table.registration(
+            Holder.self(List.of("conch", "daemon"), s.ttl(), s.lease()), opt.maxLateness());
     try {
       long rev =
           client
@@ -171,6 +198,7 @@ public final class Daemon {
       return s;
     } catch (RuntimeException e) {
       s.close();
+      if (Etcd.leaseNotFound(e)) return null;
       throw Etcd.failure(e, "registering the daemon");
     }
   }
@@ -301,10 +329,23 @@ public final class Daemon {
             null,
             null);
     try {
+      Duration late = Duration.between(tick, now);
+      if (late.compareTo(opt.maxLateness().plus(Table.CLOCK_SKEW)) > 0) {
+        // beyond the claim horizon: the tick's record may have been trimmed, and a missed record
+        // would stand where a run's result was
+        log.about("cron", job.job())
+            .always(
+                Run.MISSED,
+                "noticed " + Durations.format(late) + " after its tick, too late even to record",
+                "tick",
+                tick.toString());
+        return;
+      }
       Run record =
-          Duration.between(tick, now).compareTo(opt.maxLateness()) > 0
+          late.compareTo(opt.maxLateness()) > 0
               ? claim.as(Run.MISSED)
               : job.skipsOverlap() && table.going(job, now) ? claim.as(Run.SKIPPED) : claim;
+      if (stopping) return; // SIGTERM came while we looked: no new claims
       Long rev = claim(key, record);
       Log runLog = log.about("cron", job.job());
       if (rev == null) { // another daemon has this tick
@@ -451,7 +492,7 @@ public final class Daemon {
    */
   private void trim(Job job, Log runLog) {
     try {
-      table.trim(job, Instant.now());
+      table.trim(job, Instant.now(), opt.maxLateness());
     } catch (RuntimeException e) {
       metrics.etcdError("trim");
       runLog.always("error", Etcd.failure(e, "trimming its history").getMessage());
@@ -469,11 +510,10 @@ public final class Daemon {
 
   /**
    * SIGTERM: no new claims; running jobs get the grace period, then SIGTERM and kill-after; then
-   * release.
+   * release. The timer lives until the runs are over: it holds their {@code --timeout} killers.
    */
   private void stop() {
     stopping = true;
-    timer.shutdownNow();
     if (watcher != null) watcher.close();
     runners.shutdown();
     try {
@@ -484,6 +524,7 @@ public final class Daemon {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    timer.shutdownNow();
     session.close();
   }
 

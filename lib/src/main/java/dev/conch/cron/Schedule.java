@@ -69,7 +69,11 @@ public final class Schedule {
       zone = ZoneId.of(tz);
     } catch (DateTimeException e) {
       throw Exit.usage(
-          "invalid --tz " + Exit.quote(tz) + ": a zone id like UTC, Europe/Berlin or +02:00");
+          "invalid --tz "
+              + Exit.quote(tz)
+              + ": "
+              + bounded(e.getMessage())
+              + " (a zone id like UTC, Europe/Berlin or +02:00)");
     } catch (NullPointerException e) {
       throw Exit.usage("missing --tz");
     }
@@ -87,14 +91,7 @@ public final class Schedule {
       c.validate();
       parsed = new Schedule(s, zone, ExecutionTime.forCron(c), null);
     } catch (RuntimeException e) { // cron-utils says no with more than IllegalArgumentException
-      String why =
-          String.valueOf(
-              e.getMessage()); // cron-utils may echo the whole spec: bounded, as quote bounds it
-      throw Exit.usage(
-          "invalid schedule "
-              + Exit.quote(spec)
-              + ": "
-              + (why.length() > 200 ? why.substring(0, 200) + "…" : why));
+      throw Exit.usage("invalid schedule " + Exit.quote(spec) + ": " + bounded(e.getMessage()));
     }
     try {
       parsed.next(
@@ -104,6 +101,15 @@ public final class Schedule {
       throw Exit.usage("invalid schedule " + Exit.quote(spec) + ": it never fires");
     }
     return parsed;
+  }
+
+  /**
+   * A parser's reason, on one line: parsers may echo the whole input, so it is bounded as {@link
+   * Exit#quote} bounds it.
+   */
+  private static String bounded(String why) {
+    String line = Exit.printable(why);
+    return line.length() > 200 ? line.substring(0, 200) + "…" : line;
   }
 
   public String spec() {

@@ -1,5 +1,8 @@
 package dev.conch.cron;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.conch.cli.Durations;
 import dev.conch.coord.Holder;
 import dev.conch.coord.Json;
 import dev.conch.coord.Keys;
@@ -11,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -19,6 +23,13 @@ import java.util.stream.Collectors;
 
 /** The cron table in etcd: jobs, their run records and the live daemons. */
 public final class Table {
+  /**
+   * How far apart daemons' clocks may be. A record is trimmed only once its tick is older than the
+   * claim horizon: the largest {@code --max-lateness} of the live daemons plus twice this, so that
+   * no daemon, late or with a clock behind, can claim its tick again.
+   */
+  public static final Duration CLOCK_SKEW = Duration.ofMinutes(1);
+
   private final Client client;
   private final Keys keys;
   private final Duration timeout;
@@ -112,13 +123,22 @@ public final class Table {
   /**
    * Deletes the run records beyond the newest {@code keep}, so that etcd does not grow with time;
    * never a run still going, whose result is still to come and which {@code --overlap skip} must
-   * still see.
+   * still see, and never a record newer than the claim horizon: deleted, its tick could be claimed
+   * again by a daemon that fires it late. {@code maxLateness} is the trimming daemon's own.
    */
-  public void trim(Job job, Instant now) {
-    Set<String> live = liveDaemons();
+  public void trim(Job job, Instant now, Duration maxLateness) {
+    List<KeyValue> daemons = daemonKeys();
+    Set<String> live = leases(daemons);
+    Duration latest = maxLateness;
+    for (KeyValue kv : daemons) {
+      Duration d = publishedLateness(Etcd.string(kv.getValue()));
+      if (d != null && d.compareTo(latest) > 0) latest = d;
+    }
+    long horizon = horizon(now, latest).toEpochMilli();
     List<KeyValue> all =
         range(keys.cronRuns(job.job()), GetOption.SortTarget.KEY, GetOption.SortOrder.DESCEND, 0);
     for (KeyValue kv : all.subList(Math.min(job.keep(), all.size()), all.size())) {
+      if (tickMillis(Etcd.string(kv.getKey())) >= horizon) continue;
       boolean going =
           Json.read(Etcd.string(kv.getValue()), Run.class)
               .map(r -> r.going(live, job.timeoutDuration(), now))
@@ -128,17 +148,65 @@ public final class Table {
     }
   }
 
+  /** Ticks before this may be trimmed; pure. */
+  static Instant horizon(Instant now, Duration maxLateness) {
+    return now.minus(maxLateness).minus(CLOCK_SKEW.multipliedBy(2));
+  }
+
+  /** A run key's tick; a key conch did not write counts as the oldest. */
+  private static long tickMillis(String key) {
+    try {
+      return Long.parseLong(key.substring(key.lastIndexOf('/') + 1));
+    } catch (NumberFormatException e) {
+      return Long.MIN_VALUE;
+    }
+  }
+
+  /**
+   * A daemon's value under daemons/: its holder JSON plus its {@code max_lateness}, a field that
+   * readers of a holder ignore.
+   */
+  public static String registration(Holder self, Duration maxLateness) {
+    Map<String, Object> v = Json.fields(self);
+    v.put("max_lateness", Durations.format(maxLateness));
+    return Json.write(v);
+  }
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record Published(@JsonProperty("max_lateness") String maxLateness) {}
+
+  /** The {@code --max-lateness} a daemon published, or null (an older conchd, or junk). */
+  static Duration publishedLateness(String value) {
+    try {
+      return Json.read(value, Published.class)
+          .map(Published::maxLateness)
+          .map(Durations::parse)
+          .orElse(null);
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
   /** The leases of the live daemons: a claim by any other is a zombie. */
   public Set<String> liveDaemons() {
-    return daemons().stream().map(Holder::lease).collect(Collectors.toSet());
+    return leases(daemonKeys());
   }
 
   /** Live daemons (their keys go with their leases). */
   public List<Holder> daemons() {
-    return range(keys.daemons(), GetOption.SortTarget.CREATE, GetOption.SortOrder.ASCEND, 0)
-        .stream()
-        .map(kv -> Holder.parse(Etcd.string(kv.getValue()), kv.getCreateRevision()))
-        .toList();
+    return daemonKeys().stream().map(Table::holder).toList();
+  }
+
+  private List<KeyValue> daemonKeys() {
+    return range(keys.daemons(), GetOption.SortTarget.CREATE, GetOption.SortOrder.ASCEND, 0);
+  }
+
+  private static Holder holder(KeyValue kv) {
+    return Holder.parse(Etcd.string(kv.getValue()), kv.getCreateRevision());
+  }
+
+  private static Set<String> leases(List<KeyValue> daemons) {
+    return daemons.stream().map(kv -> holder(kv).lease()).collect(Collectors.toSet());
   }
 
   private List<KeyValue> range(

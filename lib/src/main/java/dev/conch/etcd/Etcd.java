@@ -102,6 +102,15 @@ public final class Etcd {
     return new Exit.Failure(Exit.UNAVAILABLE, "etcd failed while " + doing + ": " + msg);
   }
 
+  /**
+   * Whether etcd said that a lease is gone ("requested lease not found"): it expired or was revoked
+   * before the request that used it.
+   */
+  public static boolean leaseNotFound(Throwable t) {
+    Throwable e = unwrap(t);
+    return grpcCode(e) == Status.Code.NOT_FOUND && oneLine(e).contains("lease not found");
+  }
+
   public static Throwable unwrap(Throwable t) {
     Throwable e = t;
     while ((e instanceof CompletionException || e instanceof ExecutionException)

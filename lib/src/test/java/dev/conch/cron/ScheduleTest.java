@@ -2,6 +2,7 @@ package dev.conch.cron;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conch.cli.Exit;
 import java.time.Instant;
@@ -72,5 +73,19 @@ class ScheduleTest {
   void invalidSpecsAndZonesAreUsageErrors(String spec, String zone) {
     Exit.Failure f = assertThrows(Exit.Failure.class, () -> Schedule.parse(spec, zone));
     assertEquals(Exit.USAGE, f.code);
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
+      @hourly      | Mars/Olympus | Unknown time-zone ID: Mars/Olympus
+      @hourly      | +25:00       | Zone offset hours not in valid range
+      61 * * * *   | UTC          | Value 61 not in range
+      """)
+  void aUsageErrorSaysTheParsersReason(String spec, String zone, String reason) {
+    String said = assertThrows(Exit.Failure.class, () -> Schedule.parse(spec, zone)).getMessage();
+    assertTrue(said.contains(reason), said);
   }
 }

@@ -77,6 +77,43 @@ class CronIT {
     return ds;
   }
 
+  /** When every daemon has said it is up: registered, table loaded, ticks armed. */
+  static long awaitUp(List<Conch.Run> ds) {
+    long end = System.nanoTime() + 30_000_000_000L;
+    while (!ds.stream().allMatch(d -> d.stderr().contains(": up "))) {
+      if (System.nanoTime() > end)
+        throw new AssertionError("daemons not up: " + ds.get(0).stderr());
+      Procs.nap(20); // the daemons say so on their stderr
+    }
+    return System.currentTimeMillis();
+  }
+
+  /** Waits until a logged tick (the first field of a line) is at or after {@code tick}. */
+  static void awaitTick(Path log, long tick, long millis) {
+    long end = System.nanoTime() + millis * 1_000_000;
+    while (Conch.lines(log).stream()
+        .noneMatch(l -> Instant.parse(l.split(" ")[0]).toEpochMilli() >= tick)) {
+      if (System.nanoTime() > end)
+        throw new AssertionError("no tick at or after " + tick + ": " + Conch.lines(log));
+      Procs.nap(20); // the children write to a file
+    }
+  }
+
+  /** The runs of {@code job} as {@code cron ls JOB --json} shows them, newest first. */
+  static List<Map<?, ?>> shownRuns(Conch c, String job) {
+    Conch.Run ls = c.run("cron", "ls", job, "--json");
+    assertEquals(0, ls.exit(0), ls.stderr());
+    Map<?, ?> o = Json.read(ls.stdout(), Map.class).orElseThrow();
+    Map<?, ?> j = (Map<?, ?>) ((List<?>) o.get("jobs")).get(0);
+    return ((List<?>) j.get("runs")).stream().<Map<?, ?>>map(r -> (Map<?, ?>) r).toList();
+  }
+
+  /** A lines file's lines, each a tick, that appear more than once. */
+  static List<String> repeated(Path log) {
+    List<String> lines = Conch.lines(log);
+    return lines.stream().filter(l -> Collections.frequency(lines, l) > 1).distinct().toList();
+  }
+
   @Test
   void threeDaemonsRunEveryTickExactlyOnceNeverEarly() {
     Conch c = new Conch(etcd.endpoint());
@@ -92,7 +129,10 @@ class CronIT {
             List.of("--schedule", "@every 1s", "--keep", "100", "--overlap", "allow"),
             logging(log, "0")));
     List<Conch.Run> ds = daemons(c, 3);
-    Conch.awaitLines(log, 8, 30_000);
+    // the window: from a second after all three are up to a second before the first SIGTERM
+    long from = awaitUp(ds) + 1000;
+    awaitTick(log, from + 6000, 30_000);
+    long to = System.currentTimeMillis() - 1000;
     for (Conch.Run d : ds)
       assertEquals(0, d.stop(), "a daemon stops cleanly on SIGTERM: " + d.stderr());
     List<String> lines = Conch.lines(log);
@@ -109,13 +149,11 @@ class CronIT {
       lateness.add(startMs - tick);
     }
     assertEquals(ticks.size(), ticks.stream().distinct().count(), "no tick ran twice: " + lines);
-    Collections.sort(ticks);
-    for (int i = 1; i < ticks.size(); i++)
-      assertEquals(
-          ticks.get(i - 1) + 1000, ticks.get(i), "no tick skipped while daemons lived: " + ticks);
     Map<Long, Run> runs = runs(c, "tick");
-    for (long t : ticks)
-      assertEquals(Run.OK, runs.get(t).state(), "one ok result per tick: " + runs.get(t));
+    for (long t = (from + 999) / 1000 * 1000; t <= to; t += 1000) {
+      assertEquals(1, Collections.frequency(ticks, t), "tick " + t + " ran once: " + ticks);
+      assertEquals(Run.OK, runs.get(t).state(), "one ok result for tick " + t + ": " + runs);
+    }
     Collections.sort(lateness);
     System.out.printf(
         "cron lateness over %d ticks, 3 daemons: p50 %d ms, max %d ms%n",
@@ -151,16 +189,20 @@ class CronIT {
     Procs.kill("KILL", winner.pid());
     assertTrue(Procs.awaitDeath(childPid, 5_000), "the dead daemon's run was killed with it");
     long tick = Instant.parse(first[0]).toEpochMilli();
-    String ls = "";
+    String state = null;
     long end = System.nanoTime() + 15_000_000_000L;
-    while (!ls.contains("\"state\":\"zombie\"")
+    while (!Run.ZOMBIE.equals(state)
         && System.nanoTime() < end) { // the dead daemon's lease must expire first
       Procs.nap(200);
-      ls = c.run("cron", "ls", "slow", "--json").stdout();
+      state =
+          shownRuns(c, "slow").stream()
+              .filter(r -> first[0].equals(r.get("tick")))
+              .map(r -> (String) r.get("state"))
+              .findFirst()
+              .orElse(null);
     }
-    assertTrue(
-        ls.contains("\"tick\":\"" + first[0] + "\"") && ls.contains("\"state\":\"zombie\""),
-        "the claim shows as zombie: " + ls);
+    assertEquals(
+        Run.ZOMBIE, state, "the killed winner's claim of " + first[0] + " shows as zombie");
     for (Conch.Run d : ds) if (d != winner) assertEquals(0, d.stop());
     assertEquals(
         1,
@@ -176,15 +218,20 @@ class CronIT {
     add(
         c,
         "once",
-        args(List.of("--schedule", "@every 2s", "--overlap", "allow"), logging(log, "1.5")));
+        args(List.of("--schedule", "@every 2s", "--overlap", "allow"), logging(log, "8")));
     List<Conch.Run> ds = daemons(c, 1);
     String[] first = Conch.awaitLines(log, 1, 30_000).get(0).split(" ");
     assertEquals(0, c.run("cron", "rm", "once").exit(0));
     long removedAt = System.currentTimeMillis();
     long tick = Instant.parse(first[0]).toEpochMilli();
+    assertEquals(
+        Run.RUNNING, runs(c, "once").get(tick).state(), "the run still runs right after the rm");
     Run r = awaitResult(c, "once", tick);
     assertEquals(Run.OK, r.state(), "the run finished and its result was written: " + r);
     assertEquals(0, r.exitCode());
+    assertTrue(
+        Instant.parse(r.ended()).toEpochMilli() > removedAt,
+        "it ended after the rm: " + r + ", rm at " + Instant.ofEpochMilli(removedAt));
     Procs.nap(2_500); // a whole period more: no new tick may be claimed after the removal
     assertTrue(
         runs(c, "once").keySet().stream().allMatch(t -> t <= removedAt),
@@ -229,6 +276,8 @@ class CronIT {
     assertTrue(
         runs.values().stream().anyMatch(r -> r.state().equals(Run.SKIPPED)),
         "ticks during a run are skipped: " + runs);
+    String ls = c.run("cron", "ls", "busy").stdout();
+    assertTrue(ls.contains("  skipped "), "cron ls shows the skips: " + ls);
     List<Run> started =
         runs.values().stream()
             .filter(r -> r.started() != null && !r.state().equals(Run.SKIPPED))
@@ -246,7 +295,6 @@ class CronIT {
   void historyKeepsTheNewestRecordsAndEveryRunStillGoing() {
     Conch c = new Conch(etcd.endpoint());
     Path log = c.file("log");
-    String marker = c.file("first-run").toString();
     add(
         c,
         "kept",
@@ -259,27 +307,171 @@ class CronIT {
         "--",
         "bash",
         "-c",
-        "echo \"$CONCH_TICK\" >> '"
-            + log
-            + "'; if mkdir '"
-            + marker
-            + "' 2>/dev/null; then sleep 6; fi");
+        "echo \"$CONCH_TICK\" >> '" + log + "'");
     List<Conch.Run> ds = daemons(c, 1);
-    long first = Instant.parse(Conch.awaitLines(log, 1, 30_000).get(0)).toEpochMilli();
-    Conch.awaitLines(
-        log, 5, 30_000); // four more claims, each trimming the history down to two records
-    assertEquals(
-        Run.RUNNING,
-        runs(c, "kept").get(first).state(),
-        "the first run, still going, was not trimmed away");
-    assertEquals(0, ds.get(0).stop()); // the grace period lets the first run finish
+    String daemonKey = Etcdctl.keys(c.endpoint, c.prefix + "/v1/daemons/").get(0);
+    String live = daemonKey.substring(daemonKey.lastIndexOf('/') + 1);
+    // records from an hour ago, older than any claim horizon: finished ones, a zombie (its daemon
+    // is gone) and a run still going (its daemon lives), as another daemon would have left them
+    long hourAgo = (System.currentTimeMillis() - 3_600_000) / 1000 * 1000;
+    Map<Long, String> old = new TreeMap<>();
+    old.put(hourAgo, Run.OK);
+    old.put(hourAgo + 1000, Run.SKIPPED);
+    old.put(hourAgo + 2000, "zombie");
+    old.put(hourAgo + 3000, Run.RUNNING);
+    old.forEach(
+        (tick, state) -> {
+          String at = Instant.ofEpochMilli(tick).toString();
+          Run r =
+              state.equals("zombie") || state.equals(Run.RUNNING)
+                  ? new Run(
+                      at,
+                      Run.RUNNING,
+                      "h",
+                      1L,
+                      state.equals("zombie") ? "dead" : live,
+                      at,
+                      null,
+                      null,
+                      null)
+                  : new Run(at, state, "h", 1L, live, at, null, null, null);
+          assertEquals(
+              0,
+              Etcdctl.run(
+                      c.endpoint,
+                      "put",
+                      c.prefix + "/v1/cron/runs/kept/" + String.format("%013d", tick),
+                      Json.write(r))
+                  .code());
+        });
+    int before = Conch.lines(log).size();
+    Conch.awaitLines(log, before + 3, 30_000); // claims since, each trimming the history
     Map<Long, Run> runs = runs(c, "kept");
-    assertEquals(Run.OK, runs.get(first).state(), "the first run recorded its result: " + runs);
+    assertEquals(0, ds.get(0).stop());
     assertEquals(
-        3,
-        runs.size(),
-        "the newest two records, and the run that was still going at the last trim: "
-            + runs.keySet());
+        List.of(hourAgo + 3000),
+        runs.keySet().stream().filter(t -> t < hourAgo + 10_000).toList(),
+        "of the old records beyond --keep 2 only the run still going is left: " + runs);
+    for (String tick : Conch.lines(log))
+      assertTrue(
+          runs.containsKey(Instant.parse(tick).toEpochMilli()),
+          "a record newer than the claim horizon is kept whatever --keep says: "
+              + tick
+              + " in "
+              + runs.keySet());
+  }
+
+  @Test
+  void aLateDaemonNeverRerunsATickWhoseRecordWasTrimmed() {
+    Conch c = new Conch(etcd.endpoint());
+    Path log = c.file("log");
+    add(
+        c,
+        "late",
+        "--schedule",
+        "@every 1s",
+        "--overlap",
+        "allow",
+        "--keep",
+        "1",
+        "--",
+        "bash",
+        "-c",
+        "echo \"$CONCH_TICK\" >> '" + log + "'");
+    List<Conch.Run> ds = daemons(c, 2); // --ttl 10s by default: the stopped one stays registered
+    awaitUp(ds);
+    Conch.awaitLines(log, 2, 30_000);
+    // stopped, it still has its next tick armed; the other daemon runs that tick and the next ones
+    // and trims history to --keep 1 meanwhile; resumed, it fires them within --max-lateness 10s
+    Procs.kill("STOP", ds.get(0).pid());
+    Procs.nap(3_000);
+    Procs.kill("CONT", ds.get(0).pid());
+    int before = Conch.lines(log).size();
+    Conch.awaitLines(log, before + 3, 30_000);
+    for (Conch.Run d : ds) assertEquals(0, d.stop(), d.stderr());
+    assertEquals(List.of(), repeated(log), "no tick ran twice: " + Conch.lines(log));
+  }
+
+  @Test
+  void aTickNoticedLaterThanMaxLatenessIsRecordedMissedAndNotRun() {
+    Conch c = new Conch(etcd.endpoint());
+    Path log = c.file("log");
+    add(
+        c,
+        "lag",
+        args(List.of("--schedule", "@every 1s", "--overlap", "allow"), logging(log, "0")));
+    List<Conch.Run> ds = daemons(c, 1, "--max-lateness", "1s");
+    Conch.awaitLines(log, 1, 30_000);
+    Procs.kill("STOP", ds.get(0).pid()); // as a long GC pause would: its armed tick fires late
+    Procs.nap(3_000);
+    Procs.kill("CONT", ds.get(0).pid());
+    long end = System.nanoTime() + 15_000_000_000L;
+    while (runs(c, "lag").values().stream().noneMatch(r -> r.state().equals(Run.MISSED))) {
+      assertTrue(System.nanoTime() < end, "a missed record: " + runs(c, "lag"));
+      Procs.nap(100); // the daemon writes it into etcd
+    }
+    assertEquals(0, ds.get(0).stop()); // stopped now, the missed record stays among the newest
+    Map<Long, Run> runs = runs(c, "lag");
+    for (Map.Entry<Long, Run> e : runs.entrySet()) {
+      Run r = e.getValue();
+      if (r.state().equals(Run.MISSED)) continue;
+      assertEquals(Run.OK, r.state(), "every other tick ran: " + runs);
+      long late = Instant.parse(r.started()).toEpochMilli() - e.getKey();
+      assertTrue(late >= 0 && late <= 1000, "a run starts within --max-lateness of its tick: " + r);
+    }
+    assertTrue(
+        shownRuns(c, "lag").stream().anyMatch(r -> Run.MISSED.equals(r.get("state"))),
+        "cron ls --json shows it");
+    String ls = c.run("cron", "ls", "lag").stdout();
+    assertTrue(ls.contains("  missed "), "cron ls shows it: " + ls);
+  }
+
+  @Test
+  void sigtermStopsClaimingThenGraceThenKillsTheRunsGroups() {
+    Conch c = new Conch(etcd.endpoint());
+    Path stubborn = c.file("stubborn");
+    Path timed = c.file("timed");
+    // each ignores SIGTERM (and so does its grandchild): only SIGKILL ends them
+    for (Path p : List.of(stubborn, timed)) {
+      List<String> opts = new ArrayList<>(List.of("--schedule", "@every 1s", "--", "bash", "-c"));
+      opts.add("trap '' TERM; sleep 60 & echo $$ $! > '" + p + "'; wait");
+      if (p == timed) opts.addAll(0, List.of("--timeout", "2s"));
+      add(c, p.getFileName().toString(), opts.toArray(String[]::new));
+    }
+    Conch.Run d = daemons(c, 1, "--grace", "4s", "--kill-after", "500ms").get(0);
+    List<Long> pids = new ArrayList<>();
+    for (Path p : List.of(stubborn, timed))
+      for (String pid : Conch.awaitLines(p, 1, 30_000).get(0).split(" "))
+        pids.add(Long.parseLong(pid));
+    long termAt = System.currentTimeMillis();
+    Procs.kill("TERM", d.pid());
+    assertEquals(
+        0, d.exit(4_000 + 500 + 10_000), "exit 0 after grace and kill-after: " + d.stderr());
+    for (long pid : pids)
+      assertTrue(!Procs.alive(pid), "every process of the runs is gone: " + pid);
+    Map<Long, Run> kept = runs(c, "stubborn");
+    Map<Long, Run> limited = runs(c, "timed");
+    for (Map<Long, Run> runs : List.of(kept, limited))
+      assertTrue(
+          runs.keySet().stream().allMatch(t -> t <= termAt),
+          "no tick claimed after SIGTERM: " + runs.keySet() + ", SIGTERM at " + termAt);
+    Run stub = firstRun(kept);
+    assertEquals(Run.FAILED, stub.state(), "killed after the grace: " + stub);
+    assertEquals(137, stub.exitCode(), "SIGKILL, after SIGTERM was ignored: " + stub);
+    assertTrue(
+        Instant.parse(stub.ended()).toEpochMilli() >= termAt + 4_000,
+        "it had the whole grace period: " + stub);
+    Run lim = firstRun(limited);
+    assertEquals(
+        Boolean.TRUE, lim.timedOut(), "its --timeout still ran out during the grace: " + lim);
+    assertEquals(137, lim.exitCode(), lim.toString());
+  }
+
+  /** The one run of a job that ran (the others were skipped: it was still going). */
+  static Run firstRun(Map<Long, Run> runs) {
+    List<Run> ran = runs.values().stream().filter(r -> r.pid() != null).toList();
+    assertEquals(1, ran.size(), "one run: " + runs);
+    return ran.get(0);
   }
 
   @Test
@@ -293,6 +485,47 @@ class CronIT {
     assertEquals(Run.FAILED, r.state(), r.toString());
     assertEquals(143, r.exitCode());
     assertEquals(Boolean.TRUE, r.timedOut());
+    for (Conch.Run d : ds) assertEquals(0, d.stop());
+  }
+
+  @Test
+  void aRunSeesItsEnvironmentAndATimeoutKillsItsWholeGroup() {
+    Conch c = new Conch(etcd.endpoint());
+    Path env = c.file("env");
+    Path pids = c.file("pids");
+    add(
+        c,
+        "envy",
+        "--schedule",
+        "@every 5s",
+        "--timeout",
+        "1s",
+        "--",
+        "bash",
+        "-c",
+        "env | grep ^CONCH_ > '" + env + "'; sleep 60 & echo $$ $! > '" + pids + "'; wait");
+    List<Conch.Run> ds = daemons(c, 1, "--kill-after", "500ms");
+    String[] p = Conch.awaitLines(pids, 1, 30_000).get(0).split(" ");
+    Map<String, String> vars = new TreeMap<>();
+    for (String l : Conch.lines(env))
+      vars.put(l.substring(0, l.indexOf('=')), l.substring(l.indexOf('=') + 1));
+    assertEquals("cron", vars.get("CONCH_TOOL"), vars.toString());
+    assertEquals("envy", vars.get("CONCH_NAME"), vars.toString());
+    assertEquals("envy", vars.get("CONCH_JOB"), vars.toString());
+    long tick = Instant.parse(vars.get("CONCH_TICK")).toEpochMilli();
+    assertEquals(0, tick % 5000, "CONCH_TICK is the scheduled tick: " + vars);
+    String key = c.prefix + "/v1/cron/runs/envy/" + String.format("%013d", tick);
+    Map<?, ?> got =
+        Json.read(Etcdctl.run(c.endpoint, "get", key, "-w", "json").out(), Map.class).orElseThrow();
+    Object created = ((Map<?, ?>) ((List<?>) got.get("kvs")).get(0)).get("create_revision");
+    assertEquals(String.valueOf(created), vars.get("CONCH_REV"), "the claim's create revision");
+    String daemonKey = Etcdctl.keys(c.endpoint, c.prefix + "/v1/daemons/").get(0);
+    assertEquals(daemonKey.substring(daemonKey.lastIndexOf('/') + 1), vars.get("CONCH_LEASE"));
+    Run r = awaitResult(c, "envy", tick);
+    assertEquals(Run.FAILED, r.state(), r.toString());
+    assertEquals(Boolean.TRUE, r.timedOut(), r.toString());
+    assertTrue(!Procs.alive(Long.parseLong(p[0])), "the run is gone");
+    assertTrue(!Procs.alive(Long.parseLong(p[1])), "its grandchild died with its group");
     for (Conch.Run d : ds) assertEquals(0, d.stop());
   }
 
@@ -351,6 +584,9 @@ class CronIT {
       assertEquals(1, r.stderr().strip().lines().count(), "one line: " + r.stderr());
     }
     assertTrue(c.run(bad[0]).stderr().contains("Value 61 not in range"), "the parser's reason");
+    assertTrue(
+        c.run(bad[3]).stderr().contains("Unknown time-zone ID: Mars/Olympus"),
+        "the zone parser's reason");
     assertEquals(List.of(), c.keys());
   }
 }
