@@ -27,6 +27,10 @@ import java.util.stream.Collectors;
  * has parsed.
  */
 public final class CronTool {
+  /**
+   * Runs per job in {@code cron ls}; {@code cron ls JOB} shows all the job keeps, so that a zombie
+   * does not scroll out of sight five ticks later.
+   */
   private static final int SHOWN_RUNS = 5;
 
   private CronTool() {}
@@ -119,7 +123,8 @@ public final class CronTool {
             Set<String> live = daemons.stream().map(Holder::lease).collect(Collectors.toSet());
             Instant now = Instant.now();
             List<Map<String, Object>> rows = new ArrayList<>();
-            for (Job j : jobs) rows.add(row(j, table.runs(j.job(), SHOWN_RUNS), live, now));
+            for (Job j : jobs)
+              rows.add(row(j, table.runs(j.job(), job == null ? SHOWN_RUNS : j.keep()), live, now));
             if (json) {
               Map<String, Object> all = new LinkedHashMap<>();
               all.put("jobs", rows);
