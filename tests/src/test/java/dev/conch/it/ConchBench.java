@@ -2,7 +2,6 @@ package dev.conch.it;
 
 import dev.conch.coord.Holder;
 import dev.conch.coord.Semaphore;
-import dev.conch.etcd.Connection;
 import dev.conch.etcd.Etcd;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
@@ -11,7 +10,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -62,10 +60,7 @@ class ConchBench {
   void bench() throws Exception {
     try (EtcdServer s = EtcdServer.start()) {
       server = s;
-      client =
-          Etcd.connect(
-              new Connection(
-                  List.of(s.endpoint), null, null, null, null, null, Duration.ofSeconds(5)));
+      client = s.client();
       try {
         Conch.classpath(); // built once, outside every timing
         timed(

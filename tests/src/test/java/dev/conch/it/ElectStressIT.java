@@ -4,11 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conch.coord.Election;
-import dev.conch.etcd.Connection;
-import dev.conch.etcd.Etcd;
 import io.etcd.jetcd.Client;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,16 +26,7 @@ class ElectStressIT {
 
   @BeforeAll
   static void up() {
-    client =
-        Etcd.connect(
-            new Connection(
-                List.of(etcd.endpoint().split(",")),
-                null,
-                null,
-                null,
-                null,
-                null,
-                Duration.ofSeconds(5)));
+    client = etcd.server().client();
   }
 
   @AfterAll

@@ -1,5 +1,8 @@
 package dev.conch.it;
 
+import dev.conch.etcd.Connection;
+import dev.conch.etcd.Etcd;
+import io.etcd.jetcd.Client;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -47,6 +50,17 @@ public final class EtcdServer implements AutoCloseable {
 
   /** Every member's client URL, comma-separated, as CONCH_ENDPOINTS takes them. */
   public final String endpoint;
+
+  /**
+   * A jetcd client on every member, for tests at library level; plain, so only for a server without
+   * TLS and authentication. The caller closes it.
+   */
+  public Client client() {
+    if (pki != null) throw new IllegalStateException("a library-level client speaks plain TCP");
+    return Etcd.connect(
+        new Connection(
+            List.of(endpoint.split(",")), null, null, null, null, null, Duration.ofSeconds(5)));
+  }
 
   private EtcdServer(int size, Pki pki, List<String> flags) throws IOException {
     dir = Files.createTempDirectory("conch-etcd-");

@@ -3,7 +3,6 @@ package dev.conch.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.conch.etcd.Connection;
 import dev.conch.etcd.Etcd;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
@@ -16,7 +15,6 @@ import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -392,16 +390,7 @@ class InvariantIT {
     }
 
     void run() {
-      try (Client client =
-              Etcd.connect(
-                  new Connection(
-                      List.of(etcd.endpoint()),
-                      null,
-                      null,
-                      null,
-                      null,
-                      null,
-                      Duration.ofSeconds(5)));
+      try (Client client = etcd.server().client();
           RandomAccessFile in = openLog()) {
         String prefix = conch.prefix + "/";
         long from =

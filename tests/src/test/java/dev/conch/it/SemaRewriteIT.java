@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import dev.conch.coord.Holder;
 import dev.conch.coord.Semaphore;
-import dev.conch.etcd.Connection;
 import dev.conch.etcd.Etcd;
 import dev.conch.etcd.Session;
 import io.etcd.jetcd.Client;
@@ -32,10 +31,7 @@ class SemaRewriteIT {
   @Test
   void aRewriteRefusedByAFullEtcdLandsOnceThereIsSpaceAgain() throws Exception {
     try (EtcdServer etcd = EtcdServer.start("--quota-backend-bytes", "" + (8 << 20));
-        Client client =
-            Etcd.connect(
-                new Connection(
-                    List.of(etcd.endpoint), null, null, null, null, null, Duration.ofSeconds(5)))) {
+        Client client = etcd.client()) {
       Path big = Files.createTempFile("conch-big-", "");
       Files.write(big, new byte[1 << 20]);
       List<Semaphore> q = new ArrayList<>(); // a, b hold; w1, w2 wait, in this order

@@ -3,7 +3,6 @@ package dev.conch.it;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conch.coord.Semaphore;
-import dev.conch.etcd.Connection;
 import dev.conch.etcd.Etcd;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
@@ -37,16 +36,7 @@ class SemaStressIT {
 
   @BeforeAll
   static void up() {
-    client =
-        Etcd.connect(
-            new Connection(
-                List.of(etcd.endpoint().split(",")),
-                null,
-                null,
-                null,
-                null,
-                null,
-                Duration.ofSeconds(5)));
+    client = etcd.server().client();
   }
 
   @AfterAll

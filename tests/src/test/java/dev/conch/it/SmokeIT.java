@@ -270,6 +270,12 @@ class SmokeIT {
     }
   }
 
+  /** The smoke with {@code SMOKE_FLEET=yes} under the deployment's {@code prefix}. */
+  static Smoke fleetSmoke(String prefix) {
+    return smoke(
+        Map.of("CONCH", realConch().get("CONCH"), "CONCH_PREFIX", prefix, "SMOKE_FLEET", "yes"));
+  }
+
   @Test
   void fleetModeUsesTheDeployedConchdAndTouchesOnlyItsOwnKeys() {
     // The deployment: a conchd and an office held under the fleet's prefix, which the smoke shares.
@@ -281,15 +287,7 @@ class SmokeIT {
       while (fleet.keys().stream().noneMatch(k -> k.contains("/v1/daemons/"))
           && System.nanoTime() < end) Procs.nap(100);
       List<String> before = fleet.keys();
-      Smoke s =
-          smoke(
-              Map.of(
-                  "CONCH",
-                  realConch().get("CONCH"),
-                  "CONCH_PREFIX",
-                  fleet.prefix,
-                  "SMOKE_FLEET",
-                  "yes"));
+      Smoke s = fleetSmoke(fleet.prefix);
       assertEquals(0, s.code(), "the smoke passes with the fleet's conchd; stderr: " + s.err());
       for (String step :
           List.of(
@@ -314,15 +312,7 @@ class SmokeIT {
   @Test
   void fleetModeWithoutALiveConchdFailsAndWritesNothing() {
     Conch fleet = new Conch(cluster.endpoint);
-    Smoke s =
-        smoke(
-            Map.of(
-                "CONCH",
-                realConch().get("CONCH"),
-                "CONCH_PREFIX",
-                fleet.prefix,
-                "SMOKE_FLEET",
-                "yes"));
+    Smoke s = fleetSmoke(fleet.prefix);
     assertEquals(1, s.code(), s.out());
     assertEquals("", s.out(), "no step passed");
     assertTrue(
