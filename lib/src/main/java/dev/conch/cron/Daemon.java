@@ -79,7 +79,6 @@ public final class Daemon {
   private final Metrics metrics = new Metrics();
   private final Map<String, Long> refused =
       new ConcurrentHashMap<>(); // job -> the version we said so for
-  private final Backoff backoff = new Backoff(Duration.ofSeconds(30), Duration.ofDays(1));
   private volatile Session session;
   private volatile Watch.Watcher watcher;
   private volatile boolean stopping;
@@ -135,6 +134,8 @@ public final class Daemon {
   /** A new session after a loss, retried until etcd answers; false if a signal came first. */
   private boolean reopen() {
     session.close();
+    // each loss starts from 1 s again: one outage does not slow the recovery from the next
+    Backoff backoff = new Backoff(Duration.ofSeconds(30), Duration.ofDays(1));
     while (!signals.first().isDone()) {
       try {
         Session s = register(Session.open(client, opt.ttlSeconds(), opt.dialTimeout()));
