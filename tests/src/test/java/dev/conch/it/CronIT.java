@@ -566,12 +566,12 @@ class CronIT {
   void lsOfOneJobShowsAllItKeepsAndLsOfAllTheNewestFive() {
     Conch c = new Conch(etcd.endpoint());
     Path log = c.file("log");
-    add(c, "many", args(List.of("--schedule", "@every 1s", "--keep", "7"), logging(log, "0")));
+    add(c, "many", args(List.of("--schedule", "@every 1s", "--keep", "6"), logging(log, "0")));
     List<Conch.Run> ds = daemons(c, 1);
-    Conch.awaitLines(log, 9, 60_000);
+    Conch.awaitLines(log, 7, 60_000);
     ds.forEach(Conch.Run::stop);
-    assertTrue(runs(c, "many").size() >= 9, "nine records, all within the claim horizon");
-    assertEquals(7, shownRuns(c, "many").size(), "cron ls JOB: the job's --keep newest");
+    assertTrue(runs(c, "many").size() >= 7, "seven records, all within the claim horizon");
+    assertEquals(6, shownRuns(c, "many").size(), "cron ls JOB: the job's --keep newest");
     Conch.Run all = c.run("cron", "ls", "--json");
     Map<?, ?> o = Json.read(all.stdout(), Map.class).orElseThrow();
     Map<?, ?> job = (Map<?, ?>) ((List<?>) o.get("jobs")).get(0);
