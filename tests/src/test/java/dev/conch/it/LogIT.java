@@ -154,13 +154,8 @@ class LogIT {
         assertTrue(text(lines.get(0)).group(5).endsWith(" lease=" + lease), lines.get(0));
         assertEquals(why, text(lines.get(0)).group(8));
       } else {
-        List<String> events =
-            r.stderr()
-                .lines()
-                .map(l -> text(l).group(4))
-                .filter(e -> !e.equals("acquired"))
-                .toList();
-        assertEquals(List.of("lost", "signalled"), events, r.stderr());
+        List<String> events = r.stderr().lines().map(l -> text(l).group(4)).toList();
+        assertEquals(List.of("queued", "acquired", "lost", "signalled"), events, r.stderr());
         assertTrue(r.stderr().contains(" signalled signal=TERM rev="), r.stderr());
       }
       assertEquals(List.of(), c.keys());
