@@ -4,11 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conch.coord.Election;
-import io.etcd.jetcd.Client;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -22,17 +19,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class ElectStressIT {
   @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
-  static Client client;
-
-  @BeforeAll
-  static void up() {
-    client = etcd.server().client();
-  }
-
-  @AfterAll
-  static void down() {
-    client.close();
-  }
 
   record Handovers(int waiting, int handovers, double kvPerHandover, double watchPerHandover) {}
 
@@ -54,10 +40,10 @@ class ElectStressIT {
     EtcdLoad before = EtcdLoad.read(etcd.endpoint());
     Contenders.Cycle cycle =
         Contenders.cycle(
-            client,
+            etcd.client(),
             waiting + 1,
             target,
-            s -> new Election(client, dir, s),
+            s -> new Election(etcd.client(), dir, s),
             5,
             0,
             0,

@@ -1,5 +1,6 @@
 package dev.conch.it;
 
+import io.etcd.jetcd.Client;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -17,6 +18,7 @@ public final class EtcdFixture implements BeforeAllCallback, AfterAllCallback {
   private static final boolean SECURE = Boolean.getBoolean("conch.etcd.secure");
   private final boolean secure;
   private EtcdServer server;
+  private Client client;
 
   /** The topology the build's system properties name. */
   public EtcdFixture() {
@@ -40,7 +42,14 @@ public final class EtcdFixture implements BeforeAllCallback, AfterAllCallback {
 
   @Override
   public void afterAll(ExtensionContext context) {
+    if (client != null) client.close();
     server.close();
+  }
+
+  /** A library-level client on this etcd, made on first use and closed with it. */
+  public synchronized Client client() {
+    if (client == null) client = server.client();
+    return client;
   }
 
   public String endpoint() {

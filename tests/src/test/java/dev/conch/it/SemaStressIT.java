@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conch.coord.Semaphore;
 import dev.conch.etcd.Etcd;
-import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.GetOption;
 import java.time.Duration;
@@ -12,8 +11,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -32,17 +29,6 @@ class SemaStressIT {
   static final long SEED = Long.getLong("conch.seed", 42);
   static final double WITHDRAW = 0.1;
   @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
-  static Client client;
-
-  @BeforeAll
-  static void up() {
-    client = etcd.server().client();
-  }
-
-  @AfterAll
-  static void down() {
-    client.close();
-  }
 
   record Drain(
       int waiters,
@@ -89,10 +75,10 @@ class SemaStressIT {
     EtcdLoad before = EtcdLoad.read(etcd.endpoint());
     Contenders.Cycle cycle =
         Contenders.cycle(
-            client,
+            etcd.client(),
             waiters + MAX,
             target,
-            s -> new Semaphore(client, dir, s, MAX),
+            s -> new Semaphore(etcd.client(), dir, s, MAX),
             5,
             WITHDRAW,
             SEED,
@@ -115,7 +101,7 @@ class SemaStressIT {
     // the queue by create revision, and nobody is passed over. Checked against etcd's history.
     for (Contenders.Acquisition a : log) {
       long ahead =
-          client
+          etcd.client()
               .getKVClient()
               .get(
                   Etcd.bytes(dir),
@@ -164,7 +150,7 @@ class SemaStressIT {
         if (seenLater.rev() > seenFirst.rev()) continue;
         overtakings++;
         List<KeyValue> kvs =
-            client
+            etcd.client()
                 .getKVClient()
                 .get(
                     Etcd.bytes(seenLater.key()),
