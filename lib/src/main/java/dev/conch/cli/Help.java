@@ -139,7 +139,11 @@ public final class Help {
       {"CONCH_TOOL", tool},
       {"CONCH_NAME", name},
       {"CONCH_REV", "fencing token: our key's create revision (grows per holder)"},
-      {"CONCH_LEASE", "our lease, hex"}
+      {"CONCH_LEASE", "our lease, hex"},
+      {
+        "CONCH_KEY",
+        "our key: a txn guarded by create_revision(CONCH_KEY) == CONCH_REV lands only while we hold"
+      }
     };
   }
 
@@ -150,7 +154,8 @@ public final class Help {
       {"CONCH_JOB", "the job (also CONCH_NAME)"},
       {"CONCH_TICK", "the scheduled time, ISO-8601"},
       {"CONCH_REV", "fencing token: the claim's create revision"},
-      {"CONCH_LEASE", "the daemon's lease, hex"}
+      {"CONCH_LEASE", "the daemon's lease, hex"},
+      {"CONCH_KEY", "the run's record key"}
     };
   }
 

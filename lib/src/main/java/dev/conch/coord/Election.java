@@ -5,7 +5,8 @@ import dev.conch.etcd.KeyWaits;
 import dev.conch.etcd.Ranges;
 import dev.conch.etcd.Session;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -20,16 +21,20 @@ public final class Election extends Member {
   }
 
   /**
-   * The candidate just ahead of us, if any. (etcd's count ignores the create-revision filter: read
-   * a key.)
+   * The candidate just ahead of us, if any, read while our own key is still ours. (etcd's count
+   * ignores the create-revision filter: read a key.)
    */
-  private CompletableFuture<GetResponse> predecessor() {
-    return client.getKVClient().get(Etcd.bytes(dir), ahead(GetOption.SortOrder.DESCEND, 1).build());
+  private CompletableFuture<TxnResponse> predecessor() {
+    return whileOurs(Op.get(Etcd.bytes(dir), ahead(GetOption.SortOrder.DESCEND, 1).build()));
+  }
+
+  private static boolean first(TxnResponse t) {
+    return t.getGetResponses().get(0).getKvs().isEmpty();
   }
 
   @Override
   public boolean ready() {
-    return sync(predecessor(), "reading the candidates of " + dir).getKvs().isEmpty();
+    return unlessGone(predecessor().thenApply(Election::first), "reading the candidates of " + dir);
   }
 
   @Override
@@ -41,14 +46,16 @@ public final class Election extends Member {
   public CompletableFuture<Long> acquired() {
     return predecessor()
         .thenCompose(
-            r ->
-                r.getKvs().isEmpty()
-                    ? CompletableFuture.completedFuture(r.getHeader().getRevision())
+            t ->
+                first(t)
+                    ? CompletableFuture.completedFuture(t.getHeader().getRevision())
                     // watch from this read's revision so that no deletion slips by between the read
                     // and the watch
                     : lookAgainAfter(
                         KeyWaits.deleted(
-                            client, r.getKvs().get(0).getKey(), r.getHeader().getRevision() + 1),
+                            client,
+                            t.getGetResponses().get(0).getKvs().get(0).getKey(),
+                            t.getHeader().getRevision() + 1),
                         this::acquired));
   }
 

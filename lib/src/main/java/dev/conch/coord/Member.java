@@ -4,6 +4,7 @@ import dev.conch.etcd.Etcd;
 import dev.conch.etcd.Session;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
@@ -67,7 +68,7 @@ abstract class Member implements Slot {
     return client
         .getKVClient()
         .txn()
-        .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(rev)))
+        .If(ours())
         .Then(Op.put(key, value, onLease()))
         .commit()
         .handle((r, e) -> e == null || !stillHolding())
@@ -87,6 +88,45 @@ abstract class Member implements Slot {
 
   private synchronized boolean stillHolding() {
     return !left && !session.lost().isDone();
+  }
+
+  /**
+   * Reads {@code reads} at one revision, in one transaction guarded by our own key still having our
+   * create revision, as etcd's Mutex re-checks its key after waiting. Keys ahead of ours proving
+   * absent means nothing if ours is gone too (etcd lost its data, or someone deleted the office's
+   * keys, or our lease was revoked as our predecessor left): then the session is lost (the wrapper
+   * queues again or exits) and the returned future fails, so nobody ever holds on a missing key.
+   */
+  protected CompletableFuture<TxnResponse> whileOurs(Op... reads) {
+    return client
+        .getKVClient()
+        .txn()
+        .If(ours())
+        .Then(reads)
+        .commit()
+        .thenApply(
+            t -> {
+              if (t.isSucceeded()) return t;
+              session.lose(
+                  "its key "
+                      + Keys.leaseHex(session.lease())
+                      + " is gone (deleted, or etcd lost its data)");
+              throw new CancellationException("our key is gone");
+            });
+  }
+
+  private Cmp ours() {
+    return new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(rev));
+  }
+
+  /** {@code f}'s outcome, or false if it failed because our key is gone (the session is lost). */
+  protected boolean unlessGone(CompletableFuture<Boolean> f, String doing) {
+    try {
+      return sync(f, doing);
+    } catch (RuntimeException e) {
+      if (session.lost().isDone()) return false;
+      throw e;
+    }
   }
 
   /** Keys created before ours, sorted by create revision. */

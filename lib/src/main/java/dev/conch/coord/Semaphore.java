@@ -32,18 +32,17 @@ public final class Semaphore extends Member {
     this.max = max;
   }
 
-  /** Where we stand, from one consistent read (a transaction of two ranges at one revision). */
+  /**
+   * Where we stand, from one consistent read (a transaction of two ranges at one revision, guarded
+   * by our own key).
+   */
   record Position(List<KeyValue> first, KeyValue predecessor, long revision) {}
 
   private CompletableFuture<Position> look() {
     ByteSequence d = Etcd.bytes(dir);
-    return client
-        .getKVClient()
-        .txn()
-        .Then(
+    return whileOurs(
             Op.get(d, ahead(GetOption.SortOrder.ASCEND, max).build()),
             Op.get(d, ahead(GetOption.SortOrder.DESCEND, 1).build()))
-        .commit()
         .thenApply(Semaphore::position);
   }
 
@@ -85,7 +84,8 @@ public final class Semaphore extends Member {
 
   @Override
   public boolean ready() {
-    return sync(look(), "reading the contenders of " + dir).first().size() < max;
+    return unlessGone(
+        look().thenApply(p -> p.first().size() < max), "reading the contenders of " + dir);
   }
 
   @Override

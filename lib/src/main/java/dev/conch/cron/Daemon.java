@@ -414,7 +414,9 @@ public final class Daemon {
             "CONCH_REV",
             Long.toString(rev),
             "CONCH_LEASE",
-            lease);
+            lease,
+            "CONCH_KEY",
+            key);
     Child child = Child.start(job.cmd(), env, opt.killAfter(), s.remaining());
     Duration late = Duration.between(tick, Instant.now());
     metrics.lateness(late);

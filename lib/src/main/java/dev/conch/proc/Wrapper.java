@@ -11,6 +11,7 @@ import dev.conch.etcd.Etcd;
 import dev.conch.etcd.KeyWaits;
 import dev.conch.etcd.Session;
 import io.etcd.jetcd.Client;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -93,6 +94,7 @@ public final class Wrapper {
    */
   private void await(Slot slot, Session session) {
     if (hold.nonblock() && !slot.ready()) {
+      if (session.lost().isDone()) return; // our key was gone: queue again, then look once more
       slot.leave();
       throw new Exit.Failure(Exit.NOT_ACQUIRED, "not acquired: " + slot.busy() + " (--nonblock)");
     }
@@ -135,7 +137,9 @@ public final class Wrapper {
             "CONCH_REV",
             Long.toString(rev),
             "CONCH_LEASE",
-            lease);
+            lease,
+            "CONCH_KEY",
+            slot.key().toString(StandardCharsets.UTF_8));
     log.verbose("acquired", null, "rev", rev, "lease", lease);
     while (true) {
       long started = System.nanoTime();

@@ -293,6 +293,28 @@ public final class EtcdServer implements AutoCloseable {
     awaitHealthy(IntStream.of(ids).mapToObj(this::member).collect(Collectors.joining(",")));
   }
 
+  /**
+   * etcd loses its data: every member killed outright, its data directory deleted, and the cluster
+   * started again empty on the same ports (a wiped member, or a restore that lost the keys), with
+   * the secure set-up's users and roles made again. Revisions and leases start over.
+   */
+  public void wipe() {
+    for (int i = 0; i < size(); i++) kill(i);
+    for (int i = 0; i < size(); i++) {
+      Procs.deleteTree(dir.resolve("m" + i));
+      if (Files.exists(dir.resolve("m" + i)))
+        throw new IllegalStateException("cannot wipe " + dir.resolve("m" + i));
+    }
+    authOn = false;
+    try {
+      for (int i = 0; i < size(); i++) launch(i);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    awaitHealthy(endpoint);
+    if (pki != null) enableAuth();
+  }
+
   /** Makes member {@code i} the leader (etcdctl move-leader), so that a drill knows who leads. */
   public void lead(int i) {
     String id = null;
