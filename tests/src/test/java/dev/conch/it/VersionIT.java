@@ -32,6 +32,7 @@ class VersionIT {
     for (String s : SCRIPTS) assertEquals(List.of(VERSION), deps(ROOT.resolve(s)), s);
     for (String pom : List.of("lib/pom.xml", "tests/pom.xml"))
       assertEquals(VERSION, parentVersion(ROOT.resolve(pom)), pom);
+    assertTrue(Files.readString(ROOT.resolve("README.md")).contains(readme(VERSION)), "README");
     Conch.Run r = new Conch("http://127.0.0.1:1").run("--version");
     assertEquals(0, r.exit(0), r.stderr());
     assertTrue(
@@ -43,7 +44,8 @@ class VersionIT {
   void setVersionRewritesEveryPlace() throws IOException {
     Path tmp = Files.createTempDirectory("conch-version-");
     try {
-      for (String f : List.of("pom.xml", "lib/pom.xml", "tests/pom.xml", "scripts/version.sh"))
+      for (String f :
+          List.of("pom.xml", "lib/pom.xml", "tests/pom.xml", "README.md", "scripts/version.sh"))
         copy(f, tmp);
       for (String s : SCRIPTS) copy(s, tmp);
       copy("scripts/set-version.sh", tmp);
@@ -60,6 +62,7 @@ class VersionIT {
       for (String s : SCRIPTS) assertEquals(List.of("9.8.7"), deps(tmp.resolve(s)), s);
       for (String pom : List.of("lib/pom.xml", "tests/pom.xml"))
         assertEquals("9.8.7", parentVersion(tmp.resolve(pom)), pom);
+      assertTrue(Files.readString(tmp.resolve("README.md")).contains(readme("9.8.7")), "README");
       // only the project's version moved: the dependencies' versions are not touched
       assertEquals(
           Files.readString(ROOT.resolve("pom.xml"))
@@ -68,6 +71,11 @@ class VersionIT {
     } finally {
       Procs.deleteTree(tmp);
     }
+  }
+
+  /** The README's example of {@code conch --version}. */
+  static String readme(String v) {
+    return "`conch " + v + " (lib dev.conch:conch-lib " + v + ", Java ";
   }
 
   static Path script(String name) {
