@@ -6,7 +6,8 @@ cd "$(dirname "$0")"
 scripts/setup-debian.sh
 # The scripts //DEPS the lib from the Maven repository JBang reads; (re)install it only when a source
 # is newer than the jar there, so a second run does not pay Maven's start-up.
-lib_jar=${JBANG_REPO:-$HOME/.m2/repository}/dev/conch/conch-lib/0.1.0/conch-lib-0.1.0.jar
+version=$(scripts/version.sh)
+lib_jar=${JBANG_REPO:-$HOME/.m2/repository}/dev/conch/conch-lib/$version/conch-lib-$version.jar
 if [ ! -e "$lib_jar" ] || [ -n "$(find pom.xml lib/pom.xml lib/src -newer "$lib_jar" -print -quit)" ]; then
   TMPDIR_LOG=$(mktemp)
   mvn -B -ntp -q -Dstyle.color=never -pl lib -am install -DskipTests >"$TMPDIR_LOG" 2>&1 || { cat "$TMPDIR_LOG" >&2; exit 1; }

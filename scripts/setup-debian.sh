@@ -14,6 +14,8 @@ command -v setsid >/dev/null 2>&1 || missing+=(util-linux)
 command -v kill >/dev/null 2>&1 || missing+=(procps)
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl) # the tests' throw-away CA (tls-auth topology, TlsIT)
+command -v jq >/dev/null 2>&1 || missing+=(jq)                # scripts/release.sh: the release's catalog
+command -v lintian >/dev/null 2>&1 || missing+=(lintian)     # scripts/release.sh holds the .deb to it
 if ((${#missing[@]})); then
   sudo=()
   [ "$(id -u)" = 0 ] || sudo=(sudo)

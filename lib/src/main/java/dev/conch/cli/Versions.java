@@ -9,7 +9,7 @@ import picocli.CommandLine.IVersionProvider;
 /**
  * {@code --version} of every tool: conch's release and the lib actually loaded, by its Maven
  * coordinates (from the jar's own pom.properties, so a stale jar in ~/.m2 shows itself), and the
- * Java running it: {@code conch 0.1.0 (lib dev.conch:conch-lib 0.1.0, Java 17.0.15)}. The scripts
+ * Java running it: {@code conch 0.2.0 (lib dev.conch:conch-lib 0.2.0, Java 17.0.15)}. The scripts
  * ship with the lib they name in {@code //DEPS}, so conch's release is the lib's; "dev" when the
  * lib runs from its classes.
  */

@@ -212,9 +212,14 @@ class HelpIT {
 
   /** One line; the Java is whichever runs conch (java on PATH), not necessarily the test's. */
   static void assertVersion(String out) {
+    String v = Pattern.quote(VersionIT.VERSION);
     assertTrue(
         out.matches(
-            "conch 0\\.1\\.0 \\(lib dev\\.conch:conch-lib 0\\.1\\.0, Java [0-9][0-9A-Za-z.+_-]*\\)\n"),
+            "conch "
+                + v
+                + " \\(lib dev\\.conch:conch-lib "
+                + v
+                + ", Java [0-9][0-9A-Za-z.+_-]*\\)\n"),
         out);
   }
 

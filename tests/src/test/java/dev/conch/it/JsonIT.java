@@ -62,7 +62,7 @@ class JsonIT {
     assertEquals(7, h.get("ttl").asInt());
     assertEquals(
         List.of("bash", "-c"), List.of(h.get("cmd").get(0).asText(), h.get("cmd").get(1).asText()));
-    assertEquals("0.1.0", h.get("version").asText());
+    assertEquals(VersionIT.VERSION, h.get("version").asText());
     Instant.parse(h.get("started").asText());
 
     Conch.Run misuse = c.run("elect", "o", "--json", "--", "true");

@@ -50,6 +50,12 @@ public final class Procs {
 
   /** The same, with stdin read from {@code stdin}. */
   public static Result run(List<String> cmd, Map<String, String> env, Path cwd, Path stdin) {
+    return run(cmd, env, cwd, stdin, 120);
+  }
+
+  /** The same, allowed {@code seconds} to end (a whole release build takes longer than most). */
+  public static Result run(
+      List<String> cmd, Map<String, String> env, Path cwd, Path stdin, long seconds) {
     try {
       ProcessBuilder pb =
           new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(stdin.toFile()));
@@ -58,7 +64,7 @@ public final class Procs {
       Process p = pb.start();
       CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
       CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
-      if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
         p.destroyForcibly();
         throw new IllegalStateException("timed out: " + cmd);
       }
