@@ -14,9 +14,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * Previous releases of conch, each built from its own commit in this repository's history (contract
  * section 11: G12 is tested with the genuine older build). A release is built at most once per
- * machine: under a file lock, into a directory keyed by its commit in the user's cache, then
- * reused. The build never touches ~/.m2: it has a Maven repository of its own (fed from ~/.m2 as a
- * file:// repository, Maven Central behind it), so its lib can never shadow the current one.
+ * machine: under a file lock, into a directory keyed by its commit in conch's cache (that of
+ * bin/conch: CONCH_CACHE, else ~/.cache/conch), then reused. The build never touches ~/.m2: it has
+ * a Maven repository of its own (fed from ~/.m2 as a file:// repository, Maven Central behind it),
+ * so its lib can never shadow the current one.
  */
 public final class Releases {
   /** A release: the version its build says, and the commit it was built from. */
@@ -43,12 +44,14 @@ public final class Releases {
    * conch.java} runs, minus JBang's own JVM.
    */
   public static synchronized String classpath(Release release) {
+    Map<String, String> env = System.getenv(); // the cache root of bin/conch, as it reads it
     Path cache =
         Path.of(
-            System.getenv()
-                .getOrDefault("XDG_CACHE_HOME", System.getProperty("user.home") + "/.cache"),
-            "conch",
-            "releases");
+                env.getOrDefault(
+                    "CONCH_CACHE",
+                    env.getOrDefault("XDG_CACHE_HOME", System.getProperty("user.home") + "/.cache")
+                        + "/conch"))
+            .resolve("releases");
     Path dir = cache.resolve(release.version() + "-" + release.commit() + "-" + RECIPE);
     Path done = dir.resolve("classpath");
     try {
@@ -67,7 +70,11 @@ public final class Releases {
     }
   }
 
-  /** Extracts the commit's tree, builds its lib with Maven and compiles its scripts with javac. */
+  /**
+   * Extracts the commit's tree, builds its lib with Maven and compiles its four scripts with javac
+   * against the lib and its dependencies: what JBang's build does, kept off JBang's caches, which
+   * the current build uses.
+   */
   private static void build(Release release, Path dir, Path done) throws IOException {
     long t0 = System.nanoTime();
     Procs.deleteTree(dir); // a build interrupted half-way
