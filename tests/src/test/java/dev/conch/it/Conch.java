@@ -33,9 +33,11 @@ public final class Conch {
   private final Map<String, String> env = new HashMap<>();
   private final Set<String> unset = new HashSet<>();
   private Path stdin = Path.of("/dev/null");
+  private final String build; // the classpath that runs conch; null: this checkout's
 
   public Conch(String endpoint) {
     this.endpoint = endpoint;
+    this.build = null;
     this.prefix = "/t" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet();
     try {
       this.dir = Files.createTempDirectory("conch-test-");
@@ -45,6 +47,21 @@ public final class Conch {
     env.put("CONCH_ENDPOINTS", endpoint);
     env.put("CONCH_PREFIX", prefix);
     env.putAll(EtcdServer.conchEnv(endpoint)); // TLS and user conch, on the secure topology
+  }
+
+  /** Conch as another build runs it (a previous release's classpath): same prefix, dir and env. */
+  public Conch build(String classpath) {
+    return new Conch(this, classpath);
+  }
+
+  private Conch(Conch other, String classpath) {
+    this.endpoint = other.endpoint;
+    this.prefix = other.prefix;
+    this.dir = other.dir;
+    this.env.putAll(other.env);
+    this.unset.addAll(other.unset);
+    this.stdin = other.stdin;
+    this.build = classpath;
   }
 
   public Conch env(String key, String value) {
@@ -98,7 +115,13 @@ public final class Conch {
     // C1 only: a wrapper is short-lived and does little work; C2 compiling the TLS stack doubled
     // each start's CPU on 2 cores
     List<String> cmd =
-        new ArrayList<>(List.of("java", "-XX:TieredStopAtLevel=1", "-cp", classpath(), "conch"));
+        new ArrayList<>(
+            List.of(
+                "java",
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                build == null ? classpath() : build,
+                "conch"));
     cmd.addAll(List.of(args));
     return launch(cmd);
   }

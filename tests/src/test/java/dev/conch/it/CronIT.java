@@ -114,6 +114,33 @@ class CronIT {
     return lines.stream().filter(l -> Collections.frequency(lines, l) > 1).distinct().toList();
   }
 
+  /**
+   * Every tick of {@code job} in [from, to] ran exactly once, with one ok result, never early and
+   * no tick twice (its children log as {@link #logging}); returns each logged run's lateness (ms).
+   */
+  static List<Long> assertEveryTickOnce(Conch c, String job, Path log, long from, long to) {
+    List<String> lines = Conch.lines(log);
+    List<Long> ticks = new ArrayList<>();
+    List<Long> lateness = new ArrayList<>();
+    for (String l : lines) {
+      String[] f = l.split(" ");
+      long tick = Instant.parse(f[0]).toEpochMilli();
+      long startMs = Long.parseLong(f[1]) / 1_000_000;
+      assertTrue(
+          startMs >= tick,
+          "never early: run of " + f[0] + " started " + (tick - startMs) + " ms before its tick");
+      ticks.add(tick);
+      lateness.add(startMs - tick);
+    }
+    assertEquals(ticks.size(), ticks.stream().distinct().count(), "no tick ran twice: " + lines);
+    Map<Long, Run> runs = runs(c, job);
+    for (long t = (from + 999) / 1000 * 1000; t <= to; t += 1000) {
+      assertEquals(1, Collections.frequency(ticks, t), "tick " + t + " ran once: " + ticks);
+      assertEquals(Run.OK, runs.get(t).state(), "one ok result for tick " + t + ": " + runs);
+    }
+    return lateness;
+  }
+
   @Test
   void threeDaemonsRunEveryTickExactlyOnceNeverEarly() {
     Conch c = new Conch(etcd.endpoint());
@@ -135,25 +162,7 @@ class CronIT {
     long to = System.currentTimeMillis() - 1000;
     for (Conch.Run d : ds)
       assertEquals(0, d.stop(), "a daemon stops cleanly on SIGTERM: " + d.stderr());
-    List<String> lines = Conch.lines(log);
-    List<Long> ticks = new ArrayList<>();
-    List<Long> lateness = new ArrayList<>();
-    for (String l : lines) {
-      String[] f = l.split(" ");
-      long tick = Instant.parse(f[0]).toEpochMilli();
-      long startMs = Long.parseLong(f[1]) / 1_000_000;
-      assertTrue(
-          startMs >= tick,
-          "never early: run of " + f[0] + " started " + (tick - startMs) + " ms before its tick");
-      ticks.add(tick);
-      lateness.add(startMs - tick);
-    }
-    assertEquals(ticks.size(), ticks.stream().distinct().count(), "no tick ran twice: " + lines);
-    Map<Long, Run> runs = runs(c, "tick");
-    for (long t = (from + 999) / 1000 * 1000; t <= to; t += 1000) {
-      assertEquals(1, Collections.frequency(ticks, t), "tick " + t + " ran once: " + ticks);
-      assertEquals(Run.OK, runs.get(t).state(), "one ok result for tick " + t + ": " + runs);
-    }
+    List<Long> lateness = assertEveryTickOnce(c, "tick", log, from, to);
     Collections.sort(lateness);
     System.out.printf(
         "cron lateness over %d ticks, 3 daemons: p50 %d ms, max %d ms%n",

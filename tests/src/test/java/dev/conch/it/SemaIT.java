@@ -29,11 +29,14 @@ class SemaIT {
    * once it has queued, so the next contender's create revision is higher.
    */
   static Queued queue(Conch c, String tag, String... opts) {
+    return queueScript(c, "echo $CONCH_REV > '" + c.file("up-" + tag) + "'; exec sleep 300", opts);
+  }
+
+  /** A contender on semaphore {@code s} running {@code bash -c script}, once it has queued. */
+  static Queued queueScript(Conch c, String script, String... opts) {
     List<String> args = new ArrayList<>(List.of("sema", "s"));
     args.addAll(List.of(opts));
-    args.addAll(
-        List.of(
-            "--", "bash", "-c", "echo $CONCH_REV > '" + c.file("up-" + tag) + "'; exec sleep 300"));
+    args.addAll(List.of("--", "bash", "-c", script));
     List<String> before = c.keys();
     Conch.Run r = c.start(args.toArray(String[]::new));
     ElectIT.awaitKeys(c, before.size() + 1);

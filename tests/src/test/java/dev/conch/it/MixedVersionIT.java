@@ -1,0 +1,241 @@
+package dev.conch.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.conch.coord.Json;
+import dev.conch.cron.Run;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * G12 with the genuine previous release (contract sections 3 and 11): the release before this one,
+ * built from its commit ({@link Releases}), runs beside the current build on the same office,
+ * semaphore and cron table. Each version runs with its own HOSTNAME, so a holder's host says which
+ * build wrote it.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES) // a lost wake-up fails the test instead of hanging it
+class MixedVersionIT {
+  @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
+  static String previous; // the previous release's classpath, built before the first test
+  static String previousVersion, currentVersion; // as each build's --version says
+
+  @BeforeAll
+  static void buildThePreviousRelease() {
+    previous = Releases.classpath(Releases.previous());
+    Conch cur = new Conch(etcd.endpoint());
+    previousVersion = version(cur.build(previous));
+    currentVersion = version(cur);
+    System.out.printf(
+        "previous release %s beside the current build %s%n", previousVersion, currentVersion);
+  }
+
+  /** The current build and the previous release on one prefix, told apart by HOSTNAME. */
+  record Pair(Conch cur, Conch old, String curVersion, String oldVersion) {}
+
+  static Pair pair() {
+    Conch cur = new Conch(etcd.endpoint()).env("HOSTNAME", "host-current");
+    Conch old = cur.build(previous).env("HOSTNAME", "host-previous");
+    return new Pair(cur, old, currentVersion, previousVersion);
+  }
+
+  /** What {@code conch --version} says: "conch VERSION (lib …)". */
+  static String version(Conch c) {
+    Conch.Run v = c.run("--version");
+    assertEquals(0, v.exit(0), v.stderr());
+    return v.stdout().split(" ")[1];
+  }
+
+  static Map<?, ?> json(Conch.Run r) {
+    assertEquals(0, r.exit(0), r.stderr());
+    return Json.read(r.stdout(), Map.class).orElseThrow();
+  }
+
+  /** {@code reader}'s {@code elect o --who --json} names {@code holder}: host, pid and version. */
+  static void assertWho(Conch reader, Conch.Run holder, String host, String version) {
+    Map<?, ?> who = json(reader.run("elect", "o", "--who", "--json"));
+    assertEquals(List.of(host, holder.pid(), version), holderId(who), who.toString());
+  }
+
+  static List<Object> holderId(Map<?, ?> holder) {
+    return List.of(
+        holder.get("host"), ((Number) holder.get("pid")).longValue(), holder.get("version"));
+  }
+
+  /**
+   * An elect candidate whose command logs its start and end and runs until {@code go-TAG}; returns
+   * once {@code keys} candidates have queued.
+   */
+  static Conch.Run candidate(Conch c, String tag, Path log, int keys) {
+    String line = "\"%s " + tag + " $CONCH_REV\" >> '" + log + "'";
+    String go = "until [ -e '" + c.file("go-" + tag) + "' ]; do sleep 0.05; done";
+    String script = "echo " + String.format(line, "start") + "; " + go + "; echo ";
+    Conch.Run r = c.start("elect", "o", "--", "bash", "-c", script + String.format(line, "end"));
+    ElectIT.awaitKeys(c, keys);
+    return r;
+  }
+
+  /** Lets candidate {@code tag}'s command end; returns once the log has {@code lines} lines. */
+  static void end(Conch c, String tag, Conch.Run r, Path log, int lines) throws Exception {
+    Files.createFile(c.file("go-" + tag));
+    assertEquals(0, r.exit(20_000), r.stderr());
+    Conch.awaitLines(log, lines, 20_000);
+  }
+
+  @Test
+  void electHandsOverBothWaysWithRisingTokensAndEachWhoNamesTheOther() throws Exception {
+    Pair p = pair();
+    Path log = p.cur.file("log");
+    Conch.Run a = candidate(p.old, "a", log, 1);
+    Conch.awaitLines(log, 1, 20_000);
+    Conch.Run b = candidate(p.cur, "b", log, 2);
+    assertWho(p.cur, a, "host-previous", p.oldVersion);
+    end(p.cur, "a", a, log, 3); // previous -> current
+    Conch.Run c = candidate(p.old, "c", log, 2);
+    assertWho(p.old, b, "host-current", p.curVersion);
+    end(p.cur, "b", b, log, 5); // current -> previous
+    end(p.cur, "c", c, log, 6);
+    List<String> l = Conch.lines(log);
+    long lastRev = 0;
+    for (int i = 0; i < 6; i += 2) {
+      String[] start = l.get(i).split(" ");
+      assertEquals("start", start[0], "one at a time: " + l);
+      assertEquals("end " + start[1] + " " + start[2], l.get(i + 1), "one at a time: " + l);
+      long rev = Long.parseLong(start[2]);
+      assertTrue(rev > lastRev, "CONCH_REV strictly increases across versions: " + l);
+      lastRev = rev;
+    }
+    assertEquals(List.of("a", "b", "c"), order(l), l.toString());
+    assertEquals(List.of(), p.cur.keys());
+  }
+
+  static List<String> order(List<String> log) {
+    return log.stream().filter(x -> x.startsWith("start ")).map(x -> x.split(" ")[1]).toList();
+  }
+
+  @Test
+  void semaContendersOfBothVersionsNeverExceedMaxAndAreServedInQueueOrder() throws Exception {
+    Pair p = pair();
+    Path log = p.cur.file("log");
+    Path go = p.cur.file("go");
+    int max = 2;
+    // queue order: each contender has queued (its key exists) before the next starts
+    List<String> queue = List.of("o1", "n1", "o2", "n2", "o3", "n3");
+    List<Conch.Run> runs = new ArrayList<>();
+    for (String tag : queue) {
+      String script =
+          "echo \"start "
+              + tag
+              + " $CONCH_REV\" >> '"
+              + log
+              + "'; until [ -e '"
+              + go
+              + "' ]; do sleep 0.05; done; sleep 0.$((RANDOM % 4 + 1)); echo \"end "
+              + tag
+              + "\" >> '"
+              + log
+              + "'";
+      Conch c = tag.startsWith("o") ? p.old : p.cur;
+      runs.add(SemaIT.queueScript(c, script, "--max", Integer.toString(max)).run());
+    }
+    Conch.awaitLines(log, max, 20_000);
+    // a holder of each version, and each version's --who lists both
+    for (Conch reader : List.of(p.old, p.cur))
+      assertEquals(List.of(runs.get(0).pid(), runs.get(1).pid()), SemaIT.holderPids(reader));
+    Files.createFile(go);
+    for (Conch.Run r : runs) assertEquals(0, r.exit(60_000), r.stderr());
+    // the log, appended (O_APPEND) by each child: an end is written before its wrapper releases
+    List<String> l = Conch.lines(log);
+    assertEquals(2 * queue.size(), l.size(), l.toString());
+    List<String> waiting = new ArrayList<>(queue); // not yet ended, in queue order
+    List<String> running = new ArrayList<>();
+    int most = 0;
+    for (String line : l) {
+      String[] f = line.split(" ");
+      if (f[0].equals("end")) {
+        assertTrue(
+            running.remove(f[1]) && waiting.remove(f[1]), "ends once, after its start: " + l);
+        continue;
+      }
+      assertTrue(waiting.contains(f[1]) && !running.contains(f[1]), "starts once: " + l);
+      assertTrue(waiting.indexOf(f[1]) < max, f[1] + " started among the first " + max + ": " + l);
+      running.add(f[1]);
+      most = Math.max(most, running.size());
+      assertTrue(running.size() <= max, "never more than --max at once: " + l);
+    }
+    assertEquals(max, most, "the semaphore was full at some point: " + l);
+    List<Long> revs = new ArrayList<>();
+    for (String tag : queue)
+      revs.add(
+          Long.parseLong(
+              l.stream()
+                  .filter(x -> x.startsWith("start " + tag + " "))
+                  .findFirst()
+                  .orElseThrow()
+                  .split(" ")[2]));
+    assertEquals(
+        revs.stream().distinct().sorted().toList(), revs, "CONCH_REV rises in queue order");
+    assertEquals(List.of(), p.cur.keys());
+  }
+
+  @Test
+  void cronDaemonsOfBothVersionsRunEveryTickOnceAndEachLsReadsTheOthersRecords() {
+    Pair p = pair();
+    Path log = p.cur.file("log");
+    CronIT.add( // the previous release writes the job; the current daemon must read it
+        p.old,
+        "tick",
+        CronIT.args(
+            List.of("--schedule", "@every 1s", "--keep", "100", "--overlap", "allow"),
+            CronIT.logging(log, "0")));
+    Conch.Run dOld = p.old.start("daemon");
+    Conch.Run dCur = p.cur.start("daemon");
+    ElectIT.awaitKeysUnder(p.cur, "/v1/daemons/", 2);
+    long from = CronIT.awaitUp(List.of(dOld, dCur)) + 1000;
+    CronIT.awaitTick(log, from + 8000, 40_000);
+    // each version's ls lists both daemons, with the other's host, pid and version
+    Map<Object, String> byLease = new HashMap<>();
+    for (Conch reader : List.of(p.old, p.cur)) {
+      List<?> daemons = (List<?>) json(reader.run("cron", "ls", "--json")).get("daemons");
+      List<List<Object>> ids = new ArrayList<>();
+      for (Object d : daemons) {
+        ids.add(holderId((Map<?, ?>) d));
+        byLease.put(((Map<?, ?>) d).get("lease"), (String) ((Map<?, ?>) d).get("host"));
+      }
+      assertEquals(
+          List.of(
+              List.of("host-current", dCur.pid(), p.curVersion),
+              List.of("host-previous", dOld.pid(), p.oldVersion)),
+          ids.stream()
+              .sorted((x, y) -> x.get(0).toString().compareTo(y.get(0).toString()))
+              .toList(),
+          daemons.toString());
+    }
+    long to = System.currentTimeMillis() - 1000;
+    for (Conch.Run d : List.of(dOld, dCur)) assertEquals(0, d.stop(), d.stderr());
+    CronIT.assertEveryTickOnce(p.cur, "tick", log, from, to);
+    // each version's ls shows the same records, those etcd holds, whichever daemon wrote them
+    Map<Long, Run> stored = CronIT.runs(p.cur, "tick");
+    List<String> shownOld = shown(CronIT.shownRuns(p.old, "tick"));
+    assertEquals(shownOld, shown(CronIT.shownRuns(p.cur, "tick")));
+    assertEquals(stored.size(), shownOld.size(), shownOld.toString());
+    Map<String, Integer> won = new HashMap<>();
+    for (Run r : stored.values()) won.merge(byLease.get(r.daemon()), 1, Integer::sum);
+    System.out.printf("mixed-version cron: ticks won per daemon: %s%n", won);
+  }
+
+  static List<String> shown(List<Map<?, ?>> runs) {
+    return runs.stream()
+        .map(r -> r.get("tick") + " " + r.get("state") + " " + r.get("daemon"))
+        .toList();
+  }
+}
