@@ -5,7 +5,6 @@ import dev.conch.etcd.Connection;
 import dev.conch.etcd.Etcd;
 import dev.conch.proc.Hold;
 import dev.conch.proc.Wrapper;
-import io.etcd.jetcd.Client;
 import java.time.Duration;
 import java.util.List;
 
@@ -45,9 +44,9 @@ public final class ElectTool {
                   backoffMax,
                   stableAfter,
                   c.dialTimeout());
-          try (Client client = Etcd.connect(c)) {
-            return new Wrapper(client, hold, log, s -> new Election(client, dir, s)).run();
-          }
+          return new Wrapper(
+                  () -> Etcd.connect(c), hold, log, s -> new Election(s.client(), dir, s))
+              .run();
         });
   }
 }

@@ -7,7 +7,6 @@ import dev.conch.etcd.Connection;
 import dev.conch.etcd.Etcd;
 import dev.conch.proc.Hold;
 import dev.conch.proc.Wrapper;
-import io.etcd.jetcd.Client;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,9 +50,9 @@ public final class SemaTool {
                   Duration.ZERO,
                   c.dialTimeout());
           String dir = conn.keys().sema(name, max);
-          try (Client client = Etcd.connect(c)) {
-            return new Wrapper(client, hold, log, s -> new Semaphore(client, dir, s, max)).run();
-          }
+          return new Wrapper(
+                  () -> Etcd.connect(c), hold, log, s -> new Semaphore(s.client(), dir, s, max))
+              .run();
         });
   }
 

@@ -42,7 +42,10 @@ public final class Session implements AutoCloseable {
               return t;
             });
     long every = Math.max(200, ttl * 1000 / 3);
-    timer.scheduleWithFixedDelay(this::keepAlive, every, every, TimeUnit.MILLISECONDS);
+    // A slow grant (a cold JVM's first request on a loaded host) leaves less of the TTL on our
+    // clock than a keepalive's period: renew at once rather than let the deadline pass unrenewed.
+    long first = Math.min(every, Math.max(0, remaining().toMillis() - 2 * ttl * 1000 / 3));
+    timer.scheduleWithFixedDelay(this::keepAlive, first, every, TimeUnit.MILLISECONDS);
     armExpiry();
   }
 
@@ -63,6 +66,11 @@ public final class Session implements AutoCloseable {
     } catch (RuntimeException e) {
       throw Etcd.failure(e, "granting a lease");
     }
+  }
+
+  /** The client this session's lease lives on. */
+  public Client client() {
+    return client;
   }
 
   public long lease() {

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Runs a command only while its session holds a slot (contract section 4): queue, wait, run,
@@ -24,15 +25,21 @@ import java.util.function.Function;
  */
 public final class Wrapper {
   private static final int LOST = -1;
-  private final Client client;
+  private final Supplier<Client> connect;
+  private Client client;
   private final Hold hold;
   private final Log log;
   private final Function<Session, Slot> slots;
   private final Signals signals = Signals.install();
   private final Backoff backoff;
 
-  public Wrapper(Client client, Hold hold, Log log, Function<Session, Slot> slots) {
-    this.client = client;
+  /**
+   * @param connect makes a client; the wrapper owns and closes it, and makes a new one when etcd
+   *     stays unreachable after a loss (see {@link #open})
+   * @param slots our place, on a session (its client is {@link Session#client()})
+   */
+  public Wrapper(Supplier<Client> connect, Hold hold, Log log, Function<Session, Slot> slots) {
+    this.connect = connect;
     this.hold = hold;
     this.log = log;
     this.slots = slots;
@@ -41,6 +48,15 @@ public final class Wrapper {
 
   /** The exit code of contract section 5. */
   public int run() {
+    client = connect.get();
+    try {
+      return campaign();
+    } finally {
+      client.close();
+    }
+  }
+
+  private int campaign() {
     boolean first = true;
     while (true) {
       Session session = open(first);
@@ -74,13 +90,23 @@ public final class Wrapper {
     }
   }
 
-  /** A new session; after a loss under --restart, retried until etcd answers again. */
+  /**
+   * A new session; after a loss under --restart, retried until etcd answers again. Each retry after
+   * the first failure uses a new client: a jetcd client whose auth token etcd no longer knows (etcd
+   * restored from a backup, with authentication on) never recovers by itself, while a new one does.
+   */
   private Session open(boolean first) {
+    boolean failed = false;
     while (true) {
+      if (failed) {
+        client.close();
+        client = connect.get();
+      }
       try {
         return Session.open(client, hold.ttlSeconds(), hold.dialTimeout());
       } catch (Exit.Failure f) {
         if (first || f.code != Exit.UNAVAILABLE) throw f;
+        failed = true;
         Duration delay = backoff.after(Duration.ZERO);
         log.always("unreachable", "etcd unreachable; trying again in " + Durations.format(delay));
         if (pause(delay, null)) throw interrupted();

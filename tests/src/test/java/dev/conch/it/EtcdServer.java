@@ -46,6 +46,7 @@ public final class EtcdServer implements AutoCloseable {
   private volatile boolean authOn;
   private final List<List<String>> commands = new ArrayList<>();
   private final List<Integer> clientPorts = new ArrayList<>();
+  private final List<List<String>> restores = new ArrayList<>();
   private final Process[] members;
 
   /** Every member's client URL, comma-separated, as CONCH_ENDPOINTS takes them. */
@@ -75,6 +76,18 @@ public final class EtcdServer implements AutoCloseable {
             .mapToObj(i -> "m" + i + "=http://127.0.0.1:" + peers.get(i))
             .collect(Collectors.joining(","));
     for (int i = 0; i < size; i++) {
+      restores.add(
+          List.of(
+              "--name",
+              "m" + i,
+              "--data-dir",
+              dir.resolve("m" + i).toString(),
+              "--initial-cluster",
+              cluster,
+              "--initial-cluster-token",
+              dir.getFileName().toString(),
+              "--initial-advertise-peer-urls",
+              "http://127.0.0.1:" + peers.get(i)));
       commands.add(
           concat(
               List.of(
@@ -148,6 +161,7 @@ public final class EtcdServer implements AutoCloseable {
       }
       s.awaitHealthy(s.endpoint);
       if (secure) s.enableAuth();
+      ctlOn(s.member(0), "snapshot", "save", s.dir.resolve(FIRST).toString());
       return s;
     } catch (IOException e) {
       throw new IllegalStateException(
@@ -293,26 +307,32 @@ public final class EtcdServer implements AutoCloseable {
     awaitHealthy(IntStream.of(ids).mapToObj(this::member).collect(Collectors.joining(",")));
   }
 
+  /** A snapshot of the cluster as it was set up, before any test wrote to it. */
+  private static final String FIRST = "first.db";
+
   /**
-   * etcd loses its data: every member killed outright, its data directory deleted, and the cluster
-   * started again empty on the same ports (a wiped member, or a restore that lost the keys), with
-   * the secure set-up's users and roles made again. Revisions and leases start over.
+   * etcd loses its data: every member killed outright and restored from the snapshot taken when it
+   * was set up (users and roles, no test's keys, no leases), then started again on the same ports:
+   * a wiped cluster, or a restore from a backup older than every key. Revisions start over.
    */
   public void wipe() {
     for (int i = 0; i < size(); i++) kill(i);
     for (int i = 0; i < size(); i++) {
-      Procs.deleteTree(dir.resolve("m" + i));
-      if (Files.exists(dir.resolve("m" + i)))
-        throw new IllegalStateException("cannot wipe " + dir.resolve("m" + i));
+      Path data = dir.resolve("m" + i);
+      Procs.deleteTree(data);
+      if (Files.exists(data)) throw new IllegalStateException("cannot wipe " + data);
+      List<String> restore =
+          new ArrayList<>(List.of("etcdctl", "snapshot", "restore", dir.resolve(FIRST).toString()));
+      restore.addAll(restores.get(i));
+      Procs.Result r = Procs.run(restore, Map.of("ETCDCTL_API", "3"));
+      if (r.code() != 0) throw new IllegalStateException("snapshot restore: " + r.err());
     }
-    authOn = false;
     try {
       for (int i = 0; i < size(); i++) launch(i);
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
     awaitHealthy(endpoint);
-    if (pki != null) enableAuth();
   }
 
   /** Makes member {@code i} the leader (etcdctl move-leader), so that a drill knows who leads. */
