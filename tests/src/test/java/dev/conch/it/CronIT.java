@@ -528,6 +528,7 @@ class CronIT {
         Json.read(Etcdctl.run(c.endpoint, "get", key, "-w", "json").out(), Map.class).orElseThrow();
     Object created = ((Map<?, ?>) ((List<?>) got.get("kvs")).get(0)).get("create_revision");
     assertEquals(String.valueOf(created), vars.get("CONCH_REV"), "the claim's create revision");
+    assertEquals(key, vars.get("CONCH_KEY"), "CONCH_KEY is the run's record key");
     String daemonKey = Etcdctl.keys(c.endpoint, c.prefix + "/v1/daemons/").get(0);
     assertEquals(daemonKey.substring(daemonKey.lastIndexOf('/') + 1), vars.get("CONCH_LEASE"));
     Run r = awaitResult(c, "envy", tick);

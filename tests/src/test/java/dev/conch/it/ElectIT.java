@@ -35,9 +35,12 @@ class ElectIT {
             "--",
             "bash",
             "-c",
-            "echo \"$CONCH_TOOL $CONCH_NAME $CONCH_REV $CONCH_LEASE\" > " + q(env) + "; sleep 30");
+            "echo \"$CONCH_TOOL $CONCH_NAME $CONCH_REV $CONCH_LEASE $CONCH_KEY\" > "
+                + q(env)
+                + "; sleep 30");
     List<String> line = List.of(Conch.awaitLines(env, 1, 20_000).get(0).split(" "));
     String key = c.prefix + "/v1/elect/office1/" + line.get(3);
+    assertEquals(key, line.get(4), "CONCH_KEY is the leader's own key");
     String json = Etcdctl.run(etcd.endpoint(), "get", key, "-w", "json").out();
     assertTrue(
         json.contains("\"create_revision\":" + line.get(2) + ","),
