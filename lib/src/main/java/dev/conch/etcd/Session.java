@@ -124,10 +124,20 @@ public final class Session implements AutoCloseable {
       return;
     }
     if (e != null) return; // unanswered: the deadline decides
+    // Too late: the watchdog acted at the deadline whatever etcd says now (a wrapper thawed after a
+    // SIGSTOP past its TTL renews a lease etcd has not yet expired); never resurrect it.
+    if (expired()) {
+      loseByDeadline();
+      return;
+    }
     deadline.renew(sent, r.getTTL());
     armExpiry();
     Duration left = remaining();
     onRenew.forEach(l -> l.accept(left));
+  }
+
+  private void loseByDeadline() {
+    lose("no keepalive acknowledged within the " + ttl + "s TTL: lease deadline passed");
   }
 
   private synchronized void armExpiry() {
@@ -136,9 +146,7 @@ public final class Session implements AutoCloseable {
     expiry =
         timer.schedule(
             () -> {
-              if (expired())
-                lose(
-                    "no keepalive acknowledged within the " + ttl + "s TTL: lease deadline passed");
+              if (expired()) loseByDeadline();
               else armExpiry();
             },
             deadline.remainingNanos(System.nanoTime()),

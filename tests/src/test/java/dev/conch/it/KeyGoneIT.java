@@ -69,32 +69,41 @@ class KeyGoneIT {
   @ParameterizedTest
   @ValueSource(strings = {"elect", "sema"})
   void officeKeysDeletedByHandLeaveTheWaiterWithoutATurn(String tool) throws Exception {
+    // an operator's `etcdctl del --prefix`: both keys go at one revision
+    holderAndWaiter(
+        tool,
+        (client, dir, holder) ->
+            client
+                .getKVClient()
+                .delete(Etcd.bytes(dir), DeleteOption.builder().isPrefix(true).build())
+                .get(5, TimeUnit.SECONDS));
+  }
+
+  interface Loss {
+    void inflict(Client client, String dir, Slot holder) throws Exception;
+  }
+
+  /** A holder, a waiter waiting for its turn, then {@code loss}: the waiter must never hold. */
+  private void holderAndWaiter(String tool, Loss loss) throws Exception {
     Client client = etcd.client();
     String dir = dir(tool);
     Slot holder = queue(client, tool, dir);
     holder.acquired().get(10, TimeUnit.SECONDS);
     Slot waiter = queue(client, tool, dir);
     CompletableFuture<Long> turn = waiter.acquired();
-    // an operator's `etcdctl del --prefix`: both keys go at one revision
-    client
-        .getKVClient()
-        .delete(Etcd.bytes(dir), DeleteOption.builder().isPrefix(true).build())
-        .get(5, TimeUnit.SECONDS);
+    loss.inflict(client, dir, holder);
     neverHolds(waiter, turn);
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"elect", "sema"})
   void aWaiterRevokedAsItsPredecessorLeavesNeverHolds(String tool) throws Exception {
-    Client client = etcd.client();
-    String dir = dir(tool);
-    Slot holder = queue(client, tool, dir);
-    holder.acquired().get(10, TimeUnit.SECONDS);
-    Slot waiter = queue(client, tool, dir);
-    CompletableFuture<Long> turn = waiter.acquired();
-    client.getLeaseClient().revoke(sessions.get(1).lease()).get(5, TimeUnit.SECONDS);
-    holder.leave(); // the predecessor's deletion is what wakes the waiter
-    neverHolds(waiter, turn);
+    holderAndWaiter(
+        tool,
+        (client, dir, holder) -> {
+          client.getLeaseClient().revoke(sessions.get(1).lease()).get(5, TimeUnit.SECONDS);
+          holder.leave(); // the predecessor's deletion is what wakes the waiter
+        });
   }
 
   @ParameterizedTest

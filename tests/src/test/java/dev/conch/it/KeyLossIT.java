@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Timeout;
@@ -129,27 +130,30 @@ class KeyLossIT {
   @ParameterizedTest
   @ValueSource(strings = {"elect", "sema"})
   void etcdRestartedEmptyUnderAHolderAndAWaiter(String tool) {
+    lostUnderAHolderAndAWaiter(tool, o -> etcd.server().wipe(), TTL + KILL_AFTER + SLACK);
+  }
+
+  /** H holds and W waits; {@code loss} takes both keys; H exits 70 in its bound, W runs. */
+  private static void lostUnderAHolderAndAWaiter(String tool, Consumer<Office> loss, long bound) {
     Office o = office(tool);
     List<Conch.Run> runs = new ArrayList<>();
     holderAndWaiter(o, "sleep 300 & wait", runs);
-    long loss = System.currentTimeMillis() * 1_000_000;
-    etcd.server().wipe();
+    long lossNanos = System.currentTimeMillis() * 1_000_000;
+    loss.accept(o);
     Conch.Run h = afterW(o, runs);
     assertEquals(70, h.exit(30_000), h.stderr());
-    check(o, runs, loss, TTL + KILL_AFTER + SLACK);
+    check(o, runs, lossNanos, bound);
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"elect", "sema"})
   void theOfficesKeysDeletedByHandUnderAHolderAndAWaiter(String tool) {
-    Office o = office(tool);
-    List<Conch.Run> runs = new ArrayList<>();
-    holderAndWaiter(o, "sleep 300 & wait", runs);
-    long loss = System.currentTimeMillis() * 1_000_000;
-    assertEquals(0, Etcdctl.run(etcd.endpoint(), "del", "--prefix", o.c.prefix + "/").code());
-    Conch.Run h = afterW(o, runs);
-    assertEquals(70, h.exit(30_000), h.stderr());
-    check(o, runs, loss, KILL_AFTER + SLACK);
+    lostUnderAHolderAndAWaiter(
+        tool,
+        o ->
+            assertEquals(
+                0, Etcdctl.run(etcd.endpoint(), "del", "--prefix", o.c.prefix + "/").code()),
+        KILL_AFTER + SLACK);
   }
 
   @ParameterizedTest
