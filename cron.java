@@ -8,11 +8,9 @@
 import dev.conch.cli.Cli;
 import dev.conch.cli.ConnectionOptions;
 import dev.conch.cli.CronTool;
-import dev.conch.cli.Durations;
-import dev.conch.cli.HostPort;
+import dev.conch.cli.DaemonOptions;
+import dev.conch.cli.JobOptions;
 import dev.conch.cli.LogOptions;
-import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -32,17 +30,12 @@ class cron {
   static class Add implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "JOB", description = "the job: [A-Za-z0-9][A-Za-z0-9._-]{0,127}") String job;
     @Parameters(index = "1..*", paramLabel = "CMD", description = "the command and its arguments, after --") List<String> cmd;
-    @Option(names = "--schedule", required = true, paramLabel = "SPEC", description = "when to run (SPEC below)") String schedule;
-    @Option(names = "--tz", paramLabel = "ZONE", defaultValue = "UTC", description = "zone of the schedule (default ${DEFAULT-VALUE})") String tz;
-    @Option(names = "--timeout", paramLabel = "D", converter = Durations.Converter.class, description = "SIGTERM a run after D") Duration timeout;
-    @Option(names = "--overlap", paramLabel = "skip|allow", defaultValue = "skip",
-        description = "a tick while the previous run still runs: skip it, or allow it (default ${DEFAULT-VALUE})") String overlap;
-    @Option(names = "--keep", paramLabel = "N", defaultValue = "20", description = "run records kept (default ${DEFAULT-VALUE})") int keep;
+    @Mixin JobOptions opts;
     @Mixin ConnectionOptions conn;
 
     @Override
     public Integer call() {
-      return CronTool.add(conn, job, schedule, tz, timeout, overlap, keep, cmd);
+      return CronTool.add(conn, job, opts, cmd);
     }
   }
 
@@ -77,24 +70,13 @@ class cron {
       footer = {"", "SIGTERM: stop claiming, let running jobs finish for --grace, then terminate them; exit 0.",
           "Example: conch daemon --grace 30s      (systemd: contrib/systemd/conchd.service)"})
   static class Daemon implements Callable<Integer> {
-    @Option(names = "--max-lateness", paramLabel = "D", defaultValue = "10s", converter = Durations.Converter.class,
-        description = "a tick noticed later than D is recorded as missed, not run (default ${DEFAULT-VALUE})") Duration maxLateness;
-    @Option(names = "--ttl", paramLabel = "D", defaultValue = "10s", converter = Durations.Converter.class,
-        description = "the daemon's lease TTL (default ${DEFAULT-VALUE})") Duration ttl;
-    @Option(names = "--kill-after", paramLabel = "D", defaultValue = "5s", converter = Durations.Converter.class,
-        description = "SIGKILL a run's group D after SIGTERM (default ${DEFAULT-VALUE})") Duration killAfter;
-    @Option(names = "--grace", paramLabel = "D", defaultValue = "30s", converter = Durations.Converter.class,
-        description = "on SIGTERM, how long running jobs may finish (default ${DEFAULT-VALUE})") Duration grace;
-    @Option(names = "--metrics", paramLabel = "HOST:PORT", converter = HostPort.Converter.class,
-        description = "serve Prometheus metrics at http://HOST:PORT/metrics, e.g. 127.0.0.1:9464 (exit 71 if it cannot listen)") InetSocketAddress metrics;
-    @Option(names = "--allow", paramLabel = "GLOB",
-        description = "run only jobs whose command line matches GLOB (repeatable; * stops at /, ** does not)") List<String> allow;
+    @Mixin DaemonOptions opts;
     @Mixin ConnectionOptions conn;
     @Mixin LogOptions logs;
 
     @Override
     public Integer call() {
-      return CronTool.daemon(conn, logs, ttl, killAfter, maxLateness, grace, metrics, allow);
+      return CronTool.daemon(conn, logs, opts);
     }
   }
 

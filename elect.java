@@ -7,16 +7,14 @@
 
 import dev.conch.cli.Cli;
 import dev.conch.cli.ConnectionOptions;
-import dev.conch.cli.Durations;
 import dev.conch.cli.ElectTool;
 import dev.conch.cli.HoldOptions;
 import dev.conch.cli.LogOptions;
-import java.time.Duration;
+import dev.conch.cli.RestartOptions;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "elect", mixinStandardHelpOptions = true,
@@ -29,24 +27,14 @@ class elect implements Callable<Integer> {
   @Parameters(index = "1..*", paramLabel = "CMD", description = "the command and its arguments, after --")
   List<String> cmd;
 
-  @Option(names = "--restart", description = "keep the office and run CMD again whenever it exits")
-  boolean restart;
-
-  @Option(names = "--backoff-max", paramLabel = "D", defaultValue = "60s", converter = Durations.Converter.class,
-      description = "longest pause between restarts (default ${DEFAULT-VALUE})")
-  Duration backoffMax;
-
-  @Option(names = "--stable-after", paramLabel = "D", defaultValue = "60s", converter = Durations.Converter.class,
-      description = "a run this long resets the restart backoff (default ${DEFAULT-VALUE})")
-  Duration stableAfter;
-
+  @Mixin RestartOptions restart;
   @Mixin HoldOptions hold;
   @Mixin ConnectionOptions conn;
   @Mixin LogOptions logs;
 
   @Override
   public Integer call() {
-    return ElectTool.run(conn, hold, logs, office, cmd, restart, backoffMax, stableAfter);
+    return ElectTool.run(conn, hold, restart, logs, office, cmd);
   }
 
   public static void main(String... args) {

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.conch.cli.Durations;
-import dev.conch.cli.Exit;
+import dev.conch.base.Durations;
+import dev.conch.base.Failure;
+import dev.conch.base.Json;
 import dev.conch.coord.Holder;
-import dev.conch.coord.Json;
 import dev.conch.coord.Keys;
 import dev.conch.cron.Job;
 import dev.conch.cron.Run;
@@ -48,8 +48,8 @@ class HostileInputTest {
   static <T> T accepted(Object input, Supplier<T> body) {
     try {
       return body.get();
-    } catch (Exit.Failure f) {
-      assertEquals(Exit.USAGE, f.code, Gen.replay(input));
+    } catch (Failure f) {
+      assertEquals(Failure.Kind.BAD_INPUT, f.kind, Gen.replay(input));
       assertTrue(
           f.getMessage().lines().count() == 1 && !f.getMessage().contains("\r"),
           "one line: " + f.getMessage() + " for " + Gen.replay(input));

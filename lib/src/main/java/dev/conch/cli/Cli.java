@@ -1,5 +1,7 @@
 package dev.conch.cli;
 
+import dev.conch.base.ExitCode;
+import dev.conch.base.Failure;
 import picocli.CommandLine;
 
 /**
@@ -19,16 +21,16 @@ public final class Cli {
     cl.setParameterExceptionHandler(
         (ex, a) -> {
           System.err.println("conch: " + ex.getMessage().replaceAll("\\s+", " ") + " (see --help)");
-          return Exit.USAGE;
+          return ExitCode.USAGE;
         });
     cl.setExecutionExceptionHandler(
         (ex, c, parsed) -> {
-          if (ex instanceof Exit.Failure f) {
+          if (ex instanceof Failure f) {
             System.err.println("conch: " + f.getMessage());
-            return f.code;
+            return Tool.code(f);
           }
-          System.err.println("conch: internal error: " + ex);
-          return Exit.LEASE_LOST;
+          System.err.println("conch: " + Tool.internal(ex));
+          return ExitCode.INTERNAL;
         });
     return cl.execute(args);
   }

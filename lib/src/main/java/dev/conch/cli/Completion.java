@@ -1,5 +1,8 @@
 package dev.conch.cli;
 
+import dev.conch.base.ExitCode;
+import dev.conch.base.Failure;
+import dev.conch.base.Log;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.AutoComplete;
@@ -42,10 +45,10 @@ public final class Completion implements Callable<Integer> {
         Log.text("completion", shell),
         () -> {
           if (!SHELLS.contains(shell))
-            throw Exit.usage("no completion for shell '" + shell + "': only bash");
+            throw Failure.badInput("no completion for shell '" + shell + "': only bash");
           CommandLine root = spec.root().commandLine();
           System.out.print(AutoComplete.bash(root.getCommandName(), root));
-          return Exit.OK;
+          return ExitCode.OK;
         });
   }
 

@@ -1,5 +1,7 @@
 package dev.conch.cli;
 
+import dev.conch.base.Failure;
+import dev.conch.base.Text;
 import dev.conch.coord.Keys;
 import dev.conch.etcd.Connection;
 import java.io.IOException;
@@ -76,7 +78,7 @@ public final class ConnectionOptions {
       names = "--dial-timeout",
       paramLabel = "D",
       defaultValue = "5s",
-      converter = Durations.Converter.class,
+      converter = DurationConverter.class,
       description = "give up on an unreachable etcd after D (default ${DEFAULT-VALUE})")
   Duration dialTimeout;
 
@@ -89,28 +91,28 @@ public final class ConnectionOptions {
   public Connection connection() {
     for (String e : endpoints) {
       if (!ENDPOINT.matcher(e).matches())
-        throw Exit.usage(
-            "invalid endpoint " + Exit.quote(e) + ": write it like http://127.0.0.1:2379");
+        throw Failure.badInput(
+            "invalid endpoint " + Text.quote(e) + ": write it like http://127.0.0.1:2379");
     }
     boolean https = endpoints.get(0).startsWith("https://");
     for (String e : endpoints) {
       if (e.startsWith("https://") != https)
-        throw Exit.usage("endpoints mix http:// and https://: use one scheme");
+        throw Failure.badInput("endpoints mix http:// and https://: use one scheme");
     }
     if (!https && (cacert != null || cert != null)) {
-      throw Exit.usage(
+      throw Failure.badInput(
           "--cacert/--cert given but the endpoint is "
               + endpoints.get(0)
               + ": write https:// for TLS");
     }
     for (Path p : new Path[] {cacert, cert, key}) {
-      if (p != null && !Files.isReadable(p)) throw Exit.usage("cannot read TLS file " + p);
+      if (p != null && !Files.isReadable(p)) throw Failure.badInput("cannot read TLS file " + p);
     }
-    if ((cert == null) != (key == null)) throw Exit.usage("--cert and --key go together");
-    if (dialTimeout.isZero()) throw Exit.usage("--dial-timeout must be more than 0s");
+    if ((cert == null) != (key == null)) throw Failure.badInput("--cert and --key go together");
+    if (dialTimeout.isZero()) throw Failure.badInput("--dial-timeout must be more than 0s");
     String password = password();
     if (user != null && password == null)
-      throw Exit.usage(
+      throw Failure.badInput(
           "--user " + user + " needs a password: set CONCH_PASSWORD or use --password-file");
     return new Connection(List.copyOf(endpoints), user, password, cacert, cert, key, dialTimeout);
   }
@@ -120,7 +122,7 @@ public final class ConnectionOptions {
       try {
         return Files.readString(passwordFile).strip();
       } catch (IOException e) {
-        throw Exit.usage("cannot read --password-file " + passwordFile);
+        throw Failure.badInput("cannot read --password-file " + passwordFile);
       }
     }
     return System.getenv(PASSWORD_ENV);

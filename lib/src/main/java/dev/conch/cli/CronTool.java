@@ -1,19 +1,20 @@
 package dev.conch.cli;
 
+import dev.conch.base.ExitCode;
+import dev.conch.base.Host;
+import dev.conch.base.Json;
+import dev.conch.base.Log;
+import dev.conch.base.Text;
 import dev.conch.coord.Holder;
-import dev.conch.coord.Json;
 import dev.conch.coord.Keys;
 import dev.conch.cron.Allow;
 import dev.conch.cron.Daemon;
 import dev.conch.cron.Job;
 import dev.conch.cron.Run;
-import dev.conch.cron.Schedule;
 import dev.conch.cron.Table;
 import dev.conch.etcd.Connection;
 import dev.conch.etcd.Etcd;
 import io.etcd.jetcd.Client;
-import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,51 +36,25 @@ public final class CronTool {
 
   private CronTool() {}
 
-  public static int add(
-      ConnectionOptions conn,
-      String job,
-      String schedule,
-      String tz,
-      Duration timeout,
-      String overlap,
-      int keep,
-      List<String> cmd) {
+  public static int add(ConnectionOptions conn, String job, JobOptions opts, List<String> cmd) {
     return Tool.guarded(
         Log.text("cron", job),
         () -> {
           Keys keys = conn.keys();
           keys.cronJob(job);
-          Schedule s = Schedule.parse(schedule, tz);
-          if (!Job.OVERLAPS.contains(overlap))
-            throw Exit.usage("--overlap is skip or allow, not " + Exit.quote(overlap));
-          if (keep < 1 || keep > Job.MAX_KEEP)
-            throw Exit.usage("--keep must be from 1 to " + Job.MAX_KEEP + ", not " + keep);
-          if (timeout != null && timeout.isZero())
-            throw Exit.usage("--timeout must be more than 0s");
-          List<String> command = Tool.command(cmd);
+          Job j = opts.job(job, cmd);
           Connection c = conn.connection();
           // who, as far as this host can tell: the OS account, and the etcd user that etcd
           // authenticated
           String by =
               System.getProperty("user.name")
                   + "@"
-                  + Holder.hostname()
+                  + Host.name()
                   + (c.user() == null ? "" : " (etcd user " + c.user() + ")");
-          Job j =
-              new Job(
-                  job,
-                  s.spec(),
-                  s.zone().getId(),
-                  timeout == null ? null : Durations.format(timeout),
-                  overlap,
-                  keep,
-                  command,
-                  by,
-                  Instant.now().toString());
           try (Client client = Etcd.connect(c)) {
-            new Table(client, keys, c.dialTimeout()).put(j);
+            new Table(client, keys, c.dialTimeout()).put(j.by(by));
           }
-          return Exit.OK;
+          return ExitCode.OK;
         });
   }
 
@@ -92,10 +67,10 @@ public final class CronTool {
           keys.cronJob(job);
           Connection c = conn.connection();
           try (Client client = Etcd.connect(c)) {
-            if (new Table(client, keys, c.dialTimeout()).remove(job)) return Exit.OK;
+            if (new Table(client, keys, c.dialTimeout()).remove(job)) return ExitCode.OK;
           }
-          log.always("error", "no such job", "exit", Exit.NOTHING);
-          return Exit.NOTHING;
+          log.always("error", "no such job", "exit", ExitCode.NOTHING);
+          return ExitCode.NOTHING;
         });
   }
 
@@ -116,8 +91,8 @@ public final class CronTool {
                     .toList();
             unreadable.forEach(k -> log.always("error", "skipping " + k + ": unreadable job"));
             if (job != null && jobs.isEmpty()) {
-              log.always("error", "no such job", "exit", Exit.NOTHING);
-              return Exit.NOTHING;
+              log.always("error", "no such job", "exit", ExitCode.NOTHING);
+              return ExitCode.NOTHING;
             }
             List<Holder> daemons = table.daemons();
             Set<String> live = daemons.stream().map(Holder::lease).collect(Collectors.toSet());
@@ -133,7 +108,7 @@ public final class CronTool {
             } else {
               print(rows, daemons);
             }
-            return Exit.OK;
+            return ExitCode.OK;
           }
         });
   }
@@ -165,15 +140,15 @@ public final class CronTool {
           o.get("overlap"),
           o.get("keep"),
           o.get("timeout") == null ? "" : ", timeout " + o.get("timeout"),
-          Exit.printable(Allow.commandLine(asStrings(o.get("cmd")))));
+          Text.printable(Allow.commandLine(asStrings(o.get("cmd")))));
       System.out.printf(
           "  added by %s at %s%n",
-          Exit.printable(String.valueOf(o.get("added_by"))),
-          Exit.printable(String.valueOf(o.get("added"))));
+          Text.printable(String.valueOf(o.get("added_by"))),
+          Text.printable(String.valueOf(o.get("added"))));
       for (Object x : (List<?>) o.get("runs")) {
         Map<?, ?> r = (Map<?, ?>) x;
         System.out.println(
-            Exit.printable(
+            Text.printable(
                 String.format(
                     "  %s  %-7s %s%s",
                     r.get("tick"),
@@ -183,7 +158,7 @@ public final class CronTool {
       }
     }
     System.out.println(
-        Exit.printable(
+        Text.printable(
             "daemons: "
                 + daemons.size()
                 + (daemons.isEmpty()
@@ -198,41 +173,16 @@ public final class CronTool {
     return ((List<?>) list).stream().map(String::valueOf).toList();
   }
 
-  /**
-   * {@code metrics}: where to serve Prometheus text, or null for nowhere; {@code allow}: the
-   * --allow globs.
-   */
-  public static int daemon(
-      ConnectionOptions conn,
-      LogOptions logs,
-      Duration ttl,
-      Duration killAfter,
-      Duration maxLateness,
-      Duration grace,
-      InetSocketAddress metrics,
-      List<String> allow) {
-    Log log = logs.log("daemon", Holder.hostname());
+  public static int daemon(ConnectionOptions conn, LogOptions logs, DaemonOptions opts) {
+    Log log = logs.log("daemon", Host.name());
     return Tool.guarded(
         log,
         () -> {
           Keys keys = conn.keys();
-          if (ttl.toMillis() < 1000) throw Exit.usage("--ttl must be at least 1s");
-          Allow allowed = Allow.of(allow);
           Connection c = conn.connection();
+          Daemon.Options options = opts.options(c.dialTimeout());
           try (Client client = Etcd.connect(c)) {
-            return new Daemon(
-                    client,
-                    keys,
-                    new Daemon.Options(
-                        (ttl.toMillis() + 999) / 1000,
-                        killAfter,
-                        maxLateness,
-                        grace,
-                        c.dialTimeout(),
-                        allowed),
-                    log,
-                    metrics)
-                .run();
+            return new Daemon(client, keys, options, log, opts.metrics).run();
           }
         });
   }

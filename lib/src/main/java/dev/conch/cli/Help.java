@@ -1,5 +1,6 @@
 package dev.conch.cli;
 
+import dev.conch.base.Text;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -47,6 +48,9 @@ public final class Help {
     "75", "not acquired: --nonblock found no free slot, or --timeout passed"
   };
   private static final String[] REFUSED = {"77", "etcd refused: authentication or permission"};
+  private static final String[] INTERNAL = {
+    "99", "internal error: a bug in conch (not 70); the line says what, please report it"
+  };
   private static final String[] SIGNALLED = {
     "129,130,143", "SIGHUP, SIGINT, SIGTERM while waiting: withdrew, CMD never ran"
   };
@@ -65,6 +69,7 @@ public final class Help {
                 CANNOT_LISTEN,
                 NOT_ACQUIRED,
                 REFUSED,
+                INTERNAL,
                 SIGNALLED
               },
           "elect",
@@ -77,6 +82,7 @@ public final class Help {
                 LEASE_LOST,
                 NOT_ACQUIRED,
                 REFUSED,
+                INTERNAL,
                 SIGNALLED
               },
           "sema",
@@ -89,6 +95,7 @@ public final class Help {
                 LEASE_LOST,
                 NOT_ACQUIRED,
                 REFUSED,
+                INTERNAL,
                 SIGNALLED
               },
           "cron",
@@ -97,7 +104,8 @@ public final class Help {
                 {"1", "ls, rm: no such JOB"},
                 USAGE,
                 UNAVAILABLE,
-                REFUSED
+                REFUSED,
+                INTERNAL
               },
           "add", new String[][] {{"0", "JOB added, or replaced"}, USAGE, UNAVAILABLE, REFUSED},
           "ls",
@@ -118,7 +126,8 @@ public final class Help {
                   "etcd unreachable at start within --dial-timeout (later outages: it registers again)"
                 },
                 CANNOT_LISTEN,
-                REFUSED
+                REFUSED,
+                INTERNAL
               },
           "completion",
               new String[][] {{"0", "printed the script"}, {"64", "no such shell: only bash"}});

@@ -1,23 +1,32 @@
 package dev.conch.cli;
 
+import dev.conch.base.Failure;
+import dev.conch.proc.Hold;
+import dev.conch.proc.Restart;
 import java.time.Duration;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /** Options shared by the tools that hold a lease while a command runs (elect, sema). */
 public final class HoldOptions {
+  /** The defaults of every lease holder, the daemon's too: written once. */
+  static final String TTL = "10s";
+
+  static final String KILL_AFTER = "5s";
+
   @Option(
       names = "--ttl",
       paramLabel = "D",
-      defaultValue = "10s",
-      converter = Durations.Converter.class,
+      defaultValue = TTL,
+      converter = DurationConverter.class,
       description = "lease TTL, whole seconds (default ${DEFAULT-VALUE})")
   public Duration ttl;
 
   @Option(
       names = "--kill-after",
       paramLabel = "D",
-      defaultValue = "5s",
-      converter = Durations.Converter.class,
+      defaultValue = KILL_AFTER,
+      converter = DurationConverter.class,
       description = "SIGKILL the command's group D after SIGTERM (default ${DEFAULT-VALUE})")
   public Duration killAfter;
 
@@ -27,7 +36,7 @@ public final class HoldOptions {
   @Option(
       names = "--timeout",
       paramLabel = "D",
-      converter = Durations.Converter.class,
+      converter = DurationConverter.class,
       description = "give up waiting after D: withdraw and exit 75")
   public Duration timeout;
 
@@ -45,7 +54,22 @@ public final class HoldOptions {
    */
   public void checkQuery() {
     if (json && !who)
-      throw Exit.usage("--json goes with --who: add --who to query, or drop --json to run CMD");
+      throw Failure.badInput(
+          "--json goes with --who: add --who to query, or drop --json to run CMD");
+  }
+
+  /** What the wrapper is to do: these options, for {@code tool} holding {@code name}. */
+  Hold hold(String tool, String name, List<String> cmd, Duration dialTimeout, Restart restart) {
+    return new Hold(
+        tool,
+        name,
+        Tool.command(cmd),
+        ttlSeconds(),
+        dialTimeout,
+        killAfter,
+        nonblock,
+        timeout,
+        restart);
   }
 
   /** etcd's MaxLeaseTTL: a longer grant is refused by etcd, so it is a usage error here. */
@@ -53,10 +77,16 @@ public final class HoldOptions {
 
   /** The TTL in whole seconds, rounded up: etcd leases count seconds. */
   public long ttlSeconds() {
-    if (ttl.isZero()) throw Exit.usage("--ttl must be at least 1s");
+    return ttlSeconds(ttl);
+  }
+
+  /** A lease TTL in whole seconds, rounded up: etcd leases count seconds. */
+  static long ttlSeconds(Duration ttl) {
+    if (ttl.isZero()) throw Failure.badInput("--ttl must be at least 1s");
     long seconds = (ttl.toMillis() + 999) / 1000;
     if (seconds > MAX_TTL_SECONDS)
-      throw Exit.usage("--ttl must be at most " + MAX_TTL_SECONDS + "s, etcd's longest lease");
+      throw Failure.badInput(
+          "--ttl must be at most " + MAX_TTL_SECONDS + "s, etcd's longest lease");
     return seconds;
   }
 }

@@ -1,5 +1,6 @@
 package dev.conch.cli;
 
+import dev.conch.base.Failure;
 import java.net.InetSocketAddress;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -18,11 +19,11 @@ public final class HostPort {
   public static InetSocketAddress parse(String text) {
     Matcher m = text == null ? null : FORM.matcher(text);
     if (m == null || !m.matches())
-      throw Exit.usage(
+      throw Failure.badInput(
           "invalid address '" + text + "': write it like 127.0.0.1:9464 or [::1]:9464");
     int port = Integer.parseInt(m.group(3));
     if (port < 1 || port > 65535)
-      throw Exit.usage("invalid port " + port + " in '" + text + "': from 1 to 65535");
+      throw Failure.badInput("invalid port " + port + " in '" + text + "': from 1 to 65535");
     return InetSocketAddress.createUnresolved(m.group(1) != null ? m.group(1) : m.group(2), port);
   }
 
@@ -35,9 +36,10 @@ public final class HostPort {
         InetSocketAddress a = parse(value);
         InetSocketAddress resolved = new InetSocketAddress(a.getHostString(), a.getPort());
         if (resolved.isUnresolved())
-          throw Exit.usage("cannot resolve host '" + a.getHostString() + "' in '" + value + "'");
+          throw Failure.badInput(
+              "cannot resolve host '" + a.getHostString() + "' in '" + value + "'");
         return resolved;
-      } catch (Exit.Failure f) {
+      } catch (Failure f) {
         throw new picocli.CommandLine.TypeConversionException(f.getMessage());
       }
     }

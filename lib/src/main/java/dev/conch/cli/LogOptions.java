@@ -1,5 +1,6 @@
 package dev.conch.cli;
 
+import dev.conch.base.Log;
 import picocli.CommandLine.Option;
 
 /** How the commands that log events (elect, sema, daemon) write them on stderr. */

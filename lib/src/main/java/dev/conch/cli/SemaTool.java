@@ -1,13 +1,14 @@
 package dev.conch.cli;
 
+import dev.conch.base.ExitCode;
+import dev.conch.base.Failure;
+import dev.conch.base.Json;
+import dev.conch.base.Log;
 import dev.conch.coord.Holder;
-import dev.conch.coord.Json;
 import dev.conch.coord.Semaphore;
 import dev.conch.etcd.Connection;
 import dev.conch.etcd.Etcd;
-import dev.conch.proc.Hold;
 import dev.conch.proc.Wrapper;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,27 +32,18 @@ public final class SemaTool {
           String all = conn.keys().semaAll(name);
           opts.checkQuery();
           if (max != null && (max < 1 || max > 10_000))
-            throw Exit.usage("--max must be from 1 to 10000, not " + max);
+            throw Failure.badInput("--max must be from 1 to 10000, not " + max);
           Connection c = conn.connection();
           if (opts.who)
             return Tool.query(c, r -> who(log, name, Semaphore.groups(r, all), max, opts.json));
-          if (max == null) throw Exit.usage("--max N is required: at most N commands run at once");
-          Hold hold =
-              new Hold(
-                  "sema",
-                  name,
-                  Tool.command(cmd),
-                  opts.ttlSeconds(),
-                  opts.killAfter,
-                  opts.nonblock,
-                  opts.timeout,
-                  false,
-                  Duration.ZERO,
-                  Duration.ZERO,
-                  c.dialTimeout());
+          if (max == null)
+            throw Failure.badInput("--max N is required: at most N commands run at once");
           String dir = conn.keys().sema(name, max);
           return new Wrapper(
-                  () -> Etcd.connect(c), hold, log, s -> new Semaphore(s.client(), dir, s, max))
+                  () -> Etcd.connect(c),
+                  opts.hold("sema", name, cmd, c.dialTimeout(), null),
+                  log,
+                  s -> new Semaphore(s.client(), dir, s, max))
               .run();
         });
   }
@@ -87,6 +79,6 @@ public final class SemaTool {
         System.out.println("waiting: " + g.waiters());
       }
     }
-    return any ? Exit.OK : Exit.NOTHING;
+    return any ? ExitCode.OK : ExitCode.NOTHING;
   }
 }

@@ -1,5 +1,8 @@
 package dev.conch.cli;
 
+import dev.conch.base.ExitCode;
+import dev.conch.base.Failure;
+import dev.conch.base.Log;
 import dev.conch.coord.Holder;
 import dev.conch.etcd.Connection;
 import dev.conch.etcd.Etcd;
@@ -21,17 +24,36 @@ final class Tool {
   static int guarded(Log log, Callable<Integer> body) {
     try {
       return body.call();
-    } catch (Exit.Failure f) {
+    } catch (Failure f) {
+      int code = code(f);
       log.always(
-          f.code == Exit.NOT_ACQUIRED ? "not-acquired" : f.code > 128 ? "signalled" : "error",
+          f.kind == Failure.Kind.NOT_ACQUIRED
+              ? "not-acquired"
+              : f.kind == Failure.Kind.INTERRUPTED ? "signalled" : "error",
           f.getMessage(),
           "exit",
-          f.code);
-      return f.code;
+          code);
+      return code;
     } catch (Exception e) {
-      log.always("error", "internal error: " + e, "exit", Exit.LEASE_LOST);
-      return Exit.LEASE_LOST;
+      log.always("error", internal(e), "exit", ExitCode.INTERNAL);
+      return ExitCode.INTERNAL;
     }
+  }
+
+  /** The one place where a failure's kind becomes an exit code (contract section 5). */
+  static int code(Failure f) {
+    return switch (f.kind) {
+      case BAD_INPUT -> ExitCode.USAGE;
+      case UNAVAILABLE -> ExitCode.UNAVAILABLE;
+      case REFUSED -> ExitCode.REFUSED;
+      case NOT_ACQUIRED -> ExitCode.NOT_ACQUIRED;
+      case CANNOT_LISTEN -> ExitCode.CANNOT_LISTEN;
+      case INTERRUPTED -> ExitCode.signalled(f.signal);
+    };
+  }
+
+  static String internal(Exception e) {
+    return "internal error (a bug in conch; please report it): " + e;
   }
 
   /**
@@ -54,13 +76,13 @@ final class Tool {
 
   static List<String> command(List<String> cmd) {
     if (cmd == null || cmd.isEmpty())
-      throw Exit.usage("missing command: put it after --, e.g. -- ./job.sh");
+      throw Failure.badInput("missing command: put it after --, e.g. -- ./job.sh");
     return cmd;
   }
 
   /** Holders one per line (or JSON lines); exit 1 with nothing on stdout when there are none. */
-  static int printHolders(List<Holder> holders, boolean json, int waiters) {
+  static int printHolders(List<Holder> holders, boolean json) {
     for (Holder h : holders) System.out.println(json ? h.toJson() : h.describe());
-    return holders.isEmpty() ? Exit.NOTHING : Exit.OK;
+    return holders.isEmpty() ? ExitCode.NOTHING : ExitCode.OK;
   }
 }

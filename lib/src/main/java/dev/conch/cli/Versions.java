@@ -1,6 +1,6 @@
 package dev.conch.cli;
 
-import dev.conch.coord.Version;
+import dev.conch.base.Version;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;

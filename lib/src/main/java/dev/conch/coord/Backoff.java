@@ -12,6 +12,14 @@ public final class Backoff {
   private final Duration stableAfter;
   private Duration next = FIRST;
 
+  /**
+   * Retrying etcd after a loss: each outage starts from 1 s again, so one outage does not slow the
+   * recovery from the next.
+   */
+  public static Backoff reconnect() {
+    return new Backoff(Duration.ofSeconds(30), Duration.ofDays(1));
+  }
+
   public Backoff(Duration max, Duration stableAfter) {
     this.max = max;
     this.stableAfter = stableAfter;

@@ -2,7 +2,9 @@ package dev.conch.coord;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.conch.cli.Exit;
+import dev.conch.base.Json;
+import dev.conch.base.Text;
+import dev.conch.base.Version;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Instant;
@@ -66,7 +68,7 @@ public record Holder(
       return "rev " + rev + ": " + UNREADABLE + " (not written by conch)";
     // every field may have been written by anyone with write access: printed without control
     // characters
-    return Exit.printable(
+    return Text.printable(
         String.format(
             "%s pid %d (%s) rev %d since %s: %s",
             host,

@@ -1,6 +1,7 @@
 package dev.conch.coord;
 
-import dev.conch.cli.Exit;
+import dev.conch.base.Failure;
+import dev.conch.base.Text;
 import java.util.regex.Pattern;
 
 /**
@@ -24,9 +25,9 @@ public final class Keys {
             ? prefix.substring(0, prefix.length() - 1)
             : prefix;
     if (!PREFIX.matcher(p).matches()) {
-      throw Exit.usage(
+      throw Failure.badInput(
           "invalid prefix "
-              + Exit.quote(prefix)
+              + Text.quote(prefix)
               + ": use a path like /conch (letters, digits, . _ - between slashes)");
     }
     return new Keys(p + "/v1/");
@@ -34,11 +35,11 @@ public final class Keys {
 
   public static String name(String kind, String name) {
     if (name == null || !NAME.matcher(name).matches()) {
-      throw Exit.usage(
+      throw Failure.badInput(
           "invalid "
               + kind
               + " name "
-              + Exit.quote(name)
+              + Text.quote(name)
               + ": use 1-128 of A-Z a-z 0-9 . _ - starting with a letter or digit");
     }
     return name;

@@ -1,6 +1,6 @@
 package dev.conch.cron;
 
-import dev.conch.cli.Exit;
+import dev.conch.base.Failure;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -16,10 +16,8 @@ import java.util.stream.Collectors;
  */
 public final class Allow {
   private final List<Pattern> patterns;
-  private final List<String> globs;
 
   private Allow(List<String> globs) {
-    this.globs = List.copyOf(globs);
     this.patterns = globs.stream().map(Allow::regex).map(Pattern::compile).toList();
   }
 
@@ -27,7 +25,8 @@ public final class Allow {
   public static Allow of(List<String> globs) {
     List<String> g = globs == null ? List.of() : globs;
     for (String p : g) {
-      if (p.isBlank()) throw Exit.usage("--allow needs a pattern, e.g. --allow '/opt/jobs/*'");
+      if (p.isBlank())
+        throw Failure.badInput("--allow needs a pattern, e.g. --allow '/opt/jobs/*'");
     }
     return new Allow(g);
   }
@@ -39,10 +38,6 @@ public final class Allow {
   public boolean allows(List<String> cmd) {
     String line = commandLine(cmd);
     return everything() || patterns.stream().anyMatch(p -> p.matcher(line).matches());
-  }
-
-  public List<String> globs() {
-    return globs;
   }
 
   /**

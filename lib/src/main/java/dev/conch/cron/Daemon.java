@@ -1,11 +1,14 @@
 package dev.conch.cron;
 
-import dev.conch.cli.Durations;
-import dev.conch.cli.Exit;
-import dev.conch.cli.Log;
+import dev.conch.base.Durations;
+import dev.conch.base.ExitCode;
+import dev.conch.base.Failure;
+import dev.conch.base.Host;
+import dev.conch.base.Json;
+import dev.conch.base.Log;
+import dev.conch.base.Text;
 import dev.conch.coord.Backoff;
 import dev.conch.coord.Holder;
-import dev.conch.coord.Json;
 import dev.conch.coord.Keys;
 import dev.conch.etcd.Etcd;
 import dev.conch.etcd.KeyWaits;
@@ -127,7 +130,7 @@ public final class Daemon {
       }
       stop();
       log.always("down", "stopped on SIG" + signals.first().join());
-      return Exit.OK;
+      return ExitCode.OK;
     }
   }
 
@@ -142,8 +145,8 @@ public final class Daemon {
         if (s == null) continue; // expired before we registered: a fresh lease at once
         session = s;
         return true;
-      } catch (Exit.Failure f) {
-        if (f.code == Exit.REFUSED) throw f;
+      } catch (Failure f) {
+        if (f.kind == Failure.Kind.REFUSED) throw f;
         metrics.etcdError("register");
         Duration d = backoff.after(Duration.ZERO);
         CompletableFuture.anyOf(
@@ -166,8 +169,8 @@ public final class Daemon {
       Session s = register(Session.open(client, opt.ttlSeconds(), opt.dialTimeout()));
       if (s != null) return s;
       if (System.nanoTime() > end)
-        throw new Exit.Failure(
-            Exit.UNAVAILABLE,
+        throw new Failure(
+            Failure.Kind.UNAVAILABLE,
             "each lease expired before the daemon could register on it, for --dial-timeout "
                 + Durations.format(opt.dialTimeout())
                 + ": a --ttl of "
@@ -265,7 +268,7 @@ public final class Daemon {
     Job job = Table.parseJob(name, Etcd.string(kv.getValue())).orElse(null);
     drop(name);
     if (job == null) {
-      log.always("error", "skipping job key " + Exit.quote(name) + ": unreadable value");
+      log.always("error", "skipping job key " + Text.quote(name) + ": unreadable value");
       return name;
     }
     if (!opt.allow().allows(job.cmd())) {
@@ -275,9 +278,9 @@ public final class Daemon {
             "not running job "
                 + name
                 + " (added by "
-                + Exit.printable(job.addedBy())
+                + Text.printable(job.addedBy())
                 + "): its command "
-                + Exit.quote(Allow.commandLine(job.cmd()))
+                + Text.quote(Allow.commandLine(job.cmd()))
                 + " matches no --allow pattern; daemons that allow it will");
       }
       return name;
@@ -322,7 +325,7 @@ public final class Daemon {
         new Run(
             tick.toString(),
             Run.RUNNING,
-            Holder.hostname(),
+            Host.name(),
             ProcessHandle.current().pid(),
             lease,
             now.toString(),

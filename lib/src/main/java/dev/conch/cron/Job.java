@@ -3,7 +3,7 @@ package dev.conch.cron;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.conch.cli.Durations;
+import dev.conch.base.Durations;
 import java.time.Duration;
 import java.util.List;
 
@@ -33,6 +33,11 @@ public record Job(
    */
   public Job {
     if (keep == 0) keep = DEFAULT_KEEP;
+  }
+
+  /** This job as added by {@code who}. */
+  public Job by(String who) {
+    return new Job(job, schedule, tz, timeout, overlap, keep, cmd, who, added);
   }
 
   public Schedule parsedSchedule() {

@@ -2,7 +2,7 @@ package dev.conch.cron;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.conch.cli.Exit;
+import dev.conch.base.Failure;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -31,8 +31,8 @@ public final class MetricsServer implements AutoCloseable {
     try {
       s = HttpServer.create(at, 0);
     } catch (IOException e) {
-      throw new Exit.Failure(
-          Exit.CANNOT_LISTEN,
+      throw new Failure(
+          Failure.Kind.CANNOT_LISTEN,
           "cannot serve --metrics on "
               + at.getHostString()
               + ":"

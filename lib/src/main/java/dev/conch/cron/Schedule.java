@@ -5,8 +5,9 @@ import com.cronutils.model.CronType;
 import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
-import dev.conch.cli.Durations;
-import dev.conch.cli.Exit;
+import dev.conch.base.Durations;
+import dev.conch.base.Failure;
+import dev.conch.base.Text;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
@@ -68,21 +69,21 @@ public final class Schedule {
     try {
       zone = ZoneId.of(tz);
     } catch (DateTimeException e) {
-      throw Exit.usage(
+      throw Failure.badInput(
           "invalid --tz "
-              + Exit.quote(tz)
+              + Text.quote(tz)
               + ": "
               + bounded(e.getMessage())
               + " (a zone id like UTC, Europe/Berlin or +02:00)");
     } catch (NullPointerException e) {
-      throw Exit.usage("missing --tz");
+      throw Failure.badInput("missing --tz");
     }
     String s = spec == null ? "" : spec.strip();
     if (s.startsWith("@every")) {
       Duration d = Durations.parse(s.substring("@every".length()).strip());
       if (d.toMillis() < 1000 || d.toMillis() % 1000 != 0)
-        throw Exit.usage(
-            "invalid schedule " + Exit.quote(spec) + ": @every needs whole seconds, at least 1s");
+        throw Failure.badInput(
+            "invalid schedule " + Text.quote(spec) + ": @every needs whole seconds, at least 1s");
       return new Schedule(s, zone, null, d);
     }
     Schedule parsed;
@@ -91,14 +92,15 @@ public final class Schedule {
       c.validate();
       parsed = new Schedule(s, zone, ExecutionTime.forCron(c), null);
     } catch (RuntimeException e) { // cron-utils says no with more than IllegalArgumentException
-      throw Exit.usage("invalid schedule " + Exit.quote(spec) + ": " + bounded(e.getMessage()));
+      throw Failure.badInput(
+          "invalid schedule " + Text.quote(spec) + ": " + bounded(e.getMessage()));
     }
     try {
       parsed.next(
           NEVER_BEFORE); // e.g. 0 0 30 2 *: parses, but would stop a daemon's timer when it asks
       // for the next tick
     } catch (RuntimeException e) {
-      throw Exit.usage("invalid schedule " + Exit.quote(spec) + ": it never fires");
+      throw Failure.badInput("invalid schedule " + Text.quote(spec) + ": it never fires");
     }
     return parsed;
   }
@@ -108,7 +110,7 @@ public final class Schedule {
    * Exit#quote} bounds it.
    */
   private static String bounded(String why) {
-    String line = Exit.printable(why);
+    String line = Text.printable(why);
     return line.length() > 200 ? line.substring(0, 200) + "…" : line;
   }
 

@@ -2,9 +2,9 @@ package dev.conch.cron;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.conch.cli.Durations;
+import dev.conch.base.Durations;
+import dev.conch.base.Json;
 import dev.conch.coord.Holder;
-import dev.conch.coord.Json;
 import dev.conch.coord.Keys;
 import dev.conch.etcd.Etcd;
 import io.etcd.jetcd.Client;
@@ -43,10 +43,7 @@ public final class Table {
   /** Adds or replaces a job. */
   public void put(Job job) {
     sync(
-        client
-            .getKVClient()
-            .put(Etcd.bytes(keys.cronJob(job.job())), Etcd.bytes(Json.write(job)))
-            .thenApply(r -> r),
+        client.getKVClient().put(Etcd.bytes(keys.cronJob(job.job())), Etcd.bytes(Json.write(job))),
         "adding " + job.job());
   }
 

@@ -1,6 +1,6 @@
 package dev.conch.etcd;
 
-import dev.conch.cli.Exit;
+import dev.conch.base.Failure;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
@@ -47,7 +47,7 @@ public final class Etcd {
                 ssl.keyManager(c.cert().toFile(), c.key() == null ? null : c.key().toFile());
             });
       } catch (SSLException | IllegalArgumentException e) {
-        throw Exit.usage("cannot use the TLS files: " + oneLine(e));
+        throw Failure.badInput("cannot use the TLS files: " + oneLine(e));
       }
     }
     return b.build();
@@ -64,9 +64,9 @@ public final class Etcd {
   /**
    * What to tell the user, and which code to exit with, when etcd failed us while {@code doing}.
    */
-  public static Exit.Failure failure(Throwable t, String doing) {
+  public static Failure failure(Throwable t, String doing) {
     Throwable e = unwrap(t);
-    if (e instanceof Exit.Failure f) return f;
+    if (e instanceof Failure f) return f;
     Status.Code code = grpcCode(e);
     String msg = oneLine(e);
     if (code == Status.Code.PERMISSION_DENIED
@@ -75,8 +75,8 @@ public final class Etcd {
         || msg.contains("permission denied")
         || msg.contains("user name is empty")
         || msg.contains("invalid auth token")) {
-      return new Exit.Failure(
-          Exit.REFUSED,
+      return new Failure(
+          Failure.Kind.REFUSED,
           "etcd refused "
               + doing
               + ": "
@@ -89,17 +89,17 @@ public final class Etcd {
       Connection c = current;
       String tls = c != null && c.tls() ? TlsProbe.problem(c) : null;
       if (tls != null) {
-        return new Exit.Failure(
-            Exit.REFUSED,
+        return new Failure(
+            Failure.Kind.REFUSED,
             "TLS with " + c.endpoints().get(0) + " failed while " + doing + ": " + tls);
       }
-      return new Exit.Failure(
-          Exit.UNAVAILABLE,
+      return new Failure(
+          Failure.Kind.UNAVAILABLE,
           "etcd unreachable while "
               + doing
               + " (check --endpoints or CONCH_ENDPOINTS, and that etcd has quorum)");
     }
-    return new Exit.Failure(Exit.UNAVAILABLE, "etcd failed while " + doing + ": " + msg);
+    return new Failure(Failure.Kind.UNAVAILABLE, "etcd failed while " + doing + ": " + msg);
   }
 
   /**

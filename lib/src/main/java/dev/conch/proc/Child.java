@@ -1,6 +1,6 @@
 package dev.conch.proc;
 
-import dev.conch.cli.Durations;
+import dev.conch.base.Durations;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.RandomAccessFile;

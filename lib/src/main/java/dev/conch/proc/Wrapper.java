@@ -1,8 +1,9 @@
 package dev.conch.proc;
 
-import dev.conch.cli.Durations;
-import dev.conch.cli.Exit;
-import dev.conch.cli.Log;
+import dev.conch.base.Durations;
+import dev.conch.base.ExitCode;
+import dev.conch.base.Failure;
+import dev.conch.base.Log;
 import dev.conch.coord.Backoff;
 import dev.conch.coord.Holder;
 import dev.conch.coord.Keys;
@@ -43,7 +44,10 @@ public final class Wrapper {
     this.hold = hold;
     this.log = log;
     this.slots = slots;
-    this.backoff = new Backoff(hold.backoffMax(), hold.stableAfter());
+    this.backoff =
+        hold.restart() == null
+            ? Backoff.reconnect()
+            : new Backoff(hold.restart().backoffMax(), hold.restart().stableAfter());
   }
 
   /** The exit code of contract section 5. */
@@ -104,8 +108,8 @@ public final class Wrapper {
       }
       try {
         return Session.open(client, hold.ttlSeconds(), hold.dialTimeout());
-      } catch (Exit.Failure f) {
-        if (first || f.code != Exit.UNAVAILABLE) throw f;
+      } catch (Failure f) {
+        if (first || f.kind != Failure.Kind.UNAVAILABLE) throw f;
         failed = true;
         Duration delay = backoff.after(Duration.ZERO);
         log.always("unreachable", "etcd unreachable; trying again in " + Durations.format(delay));
@@ -122,7 +126,8 @@ public final class Wrapper {
     if (hold.nonblock() && !slot.ready()) {
       if (session.lost().isDone()) return; // our key was gone: queue again, then look once more
       slot.leave();
-      throw new Exit.Failure(Exit.NOT_ACQUIRED, "not acquired: " + slot.busy() + " (--nonblock)");
+      throw new Failure(
+          Failure.Kind.NOT_ACQUIRED, "not acquired: " + slot.busy() + " (--nonblock)");
     }
     CompletableFuture<Long> turn = slot.acquired();
     CompletableFuture<Void> timeout =
@@ -144,8 +149,9 @@ public final class Wrapper {
             : null; // leaving cancels turn
     slot.leave();
     if (failed != null) throw Etcd.failure(failed, "waiting for " + hold.name());
-    throw new Exit.Failure(
-        Exit.NOT_ACQUIRED, "not acquired within --timeout " + Durations.format(hold.timeout()));
+    throw new Failure(
+        Failure.Kind.NOT_ACQUIRED,
+        "not acquired within --timeout " + Durations.format(hold.timeout()));
   }
 
   /**
@@ -176,7 +182,7 @@ public final class Wrapper {
         signal(child, signals.first().join(), "forwarded to the command", rev, lease);
       CompletableFuture.anyOf(child.exit(), session.lost()).join();
       boolean lost = session.lost().isDone() || session.expired();
-      boolean again = hold.restart() && !signals.first().isDone();
+      boolean again = hold.restart() != null && !signals.first().isDone();
       if (lost) {
         boolean running = !child.exit().isDone();
         // one line says why and what is done; the signal's own event only with -v
@@ -191,7 +197,7 @@ public final class Wrapper {
                     : "the command had ended")
                 + (again
                     ? ", then conch campaigns again"
-                    : ", then conch exits " + Exit.LEASE_LOST),
+                    : ", then conch exits " + ExitCode.LEASE_LOST),
             "rev",
             rev,
             "lease",
@@ -206,9 +212,9 @@ public final class Wrapper {
       signals.onEach(s -> {});
       child.close();
       if (lost)
-        return hold.restart() && !signals.first().isDone()
+        return hold.restart() != null && !signals.first().isDone()
             ? LOST
-            : Exit.LEASE_LOST; // a signal meanwhile ends conch
+            : ExitCode.LEASE_LOST; // a signal meanwhile ends conch
       if (!again) return release(slot, rc, rev, lease);
       Duration delay = backoff.after(Duration.ofNanos(System.nanoTime() - started));
       log.always(
@@ -258,14 +264,13 @@ public final class Wrapper {
     return signals.first().isDone() || lost.isDone();
   }
 
-  private Exit.Failure interrupted() {
+  private Failure interrupted() {
     return interrupted("while waiting; withdrew, the command never ran");
   }
 
   /** Exit 128+N for the first signal N, conch's own: no command's status to pass on. */
-  private Exit.Failure interrupted(String when) {
+  private Failure interrupted(String when) {
     String sig = signals.first().join();
-    return new Exit.Failure(
-        Exit.signalled(Signals.NUMBERS.get(sig)), "interrupted by SIG" + sig + " " + when);
+    return Failure.interrupted(Signals.NUMBERS.get(sig), "interrupted by SIG" + sig + " " + when);
   }
 }

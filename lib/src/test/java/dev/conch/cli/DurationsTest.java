@@ -3,6 +3,8 @@ package dev.conch.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.conch.base.Durations;
+import dev.conch.base.Failure;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -23,9 +25,8 @@ class DurationsTest {
         new String[] {
           "", "5", "s", "5 s", "-5s", "5d", "1.5s", "5S", "5sec", "9999999999s", null
         }) {
-      Exit.Failure f =
-          assertThrows(Exit.Failure.class, () -> Durations.parse(bad), String.valueOf(bad));
-      assertEquals(Exit.USAGE, f.code);
+      Failure f = assertThrows(Failure.class, () -> Durations.parse(bad), String.valueOf(bad));
+      assertEquals(Failure.Kind.BAD_INPUT, f.kind);
     }
   }
 

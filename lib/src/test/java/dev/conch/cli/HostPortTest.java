@@ -3,6 +3,7 @@ package dev.conch.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.conch.base.Failure;
 import java.net.InetSocketAddress;
 import org.junit.jupiter.api.Test;
 
@@ -35,9 +36,8 @@ class HostPortTest {
           "http://127.0.0.1:9464",
           null
         }) {
-      Exit.Failure f =
-          assertThrows(Exit.Failure.class, () -> HostPort.parse(bad), String.valueOf(bad));
-      assertEquals(Exit.USAGE, f.code);
+      Failure f = assertThrows(Failure.class, () -> HostPort.parse(bad), String.valueOf(bad));
+      assertEquals(Failure.Kind.BAD_INPUT, f.kind);
     }
   }
 }

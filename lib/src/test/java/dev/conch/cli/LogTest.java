@@ -2,6 +2,7 @@ package dev.conch.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.conch.base.Log;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;

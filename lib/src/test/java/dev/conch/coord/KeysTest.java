@@ -3,7 +3,7 @@ package dev.conch.coord;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.conch.cli.Exit;
+import dev.conch.base.Failure;
 import org.junit.jupiter.api.Test;
 
 class KeysTest {
@@ -23,8 +23,8 @@ class KeysTest {
         new String[] {
           "", "a/b", "..", ".hidden", "-x", "_x", "a b", "a\nb", "é", "x".repeat(129), null
         }) {
-      Exit.Failure f = assertThrows(Exit.Failure.class, () -> k.office(bad), String.valueOf(bad));
-      assertEquals(Exit.USAGE, f.code);
+      Failure f = assertThrows(Failure.class, () -> k.office(bad), String.valueOf(bad));
+      assertEquals(Failure.Kind.BAD_INPUT, f.kind);
     }
     assertEquals("/conch/v1/elect/" + "x".repeat(128) + "/", k.office("x".repeat(128)));
     assertEquals("/conch/v1/elect/A.b_c-9/", k.office("A.b_c-9"));
@@ -33,7 +33,7 @@ class KeysTest {
   @Test
   void prefixMustBeAnAbsolutePath() {
     for (String bad : new String[] {"conch", "", "/", "//", "/a//b", "/a b", "/a/../b/"}) {
-      assertThrows(Exit.Failure.class, () -> Keys.under(bad), bad);
+      assertThrows(Failure.class, () -> Keys.under(bad), bad);
     }
   }
 }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.conch.cli.Exit;
+import dev.conch.base.Failure;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -50,6 +50,7 @@ class AllowTest {
 
   @Test
   void aBlankPatternIsAUsageError() {
-    assertEquals(Exit.USAGE, assertThrows(Exit.Failure.class, () -> Allow.of(List.of(" "))).code);
+    assertEquals(
+        Failure.Kind.BAD_INPUT, assertThrows(Failure.class, () -> Allow.of(List.of(" "))).kind);
   }
 }

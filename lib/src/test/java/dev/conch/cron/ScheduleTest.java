@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.conch.cli.Exit;
+import dev.conch.base.Failure;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,8 +71,8 @@ class ScheduleTest {
       * * * * *    | ''
       """)
   void invalidSpecsAndZonesAreUsageErrors(String spec, String zone) {
-    Exit.Failure f = assertThrows(Exit.Failure.class, () -> Schedule.parse(spec, zone));
-    assertEquals(Exit.USAGE, f.code);
+    Failure f = assertThrows(Failure.class, () -> Schedule.parse(spec, zone));
+    assertEquals(Failure.Kind.BAD_INPUT, f.kind);
   }
 
   @ParameterizedTest
@@ -85,7 +85,7 @@ class ScheduleTest {
       61 * * * *   | UTC          | Value 61 not in range
       """)
   void aUsageErrorSaysTheParsersReason(String spec, String zone, String reason) {
-    String said = assertThrows(Exit.Failure.class, () -> Schedule.parse(spec, zone)).getMessage();
+    String said = assertThrows(Failure.class, () -> Schedule.parse(spec, zone)).getMessage();
     assertTrue(said.contains(reason), said);
   }
 }

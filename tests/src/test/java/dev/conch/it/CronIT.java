@@ -3,7 +3,7 @@ package dev.conch.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.conch.coord.Json;
+import dev.conch.base.Json;
 import dev.conch.cron.Run;
 import java.nio.file.Path;
 import java.time.Instant;

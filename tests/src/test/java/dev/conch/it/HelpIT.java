@@ -3,7 +3,7 @@ package dev.conch.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.conch.cli.Exit;
+import dev.conch.base.ExitCode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -149,14 +149,15 @@ class HelpIT {
     Set<String> lib = new TreeSet<>();
     for (int code :
         new int[] {
-          Exit.OK,
-          Exit.NOTHING,
-          Exit.USAGE,
-          Exit.UNAVAILABLE,
-          Exit.LEASE_LOST,
-          Exit.CANNOT_LISTEN,
-          Exit.NOT_ACQUIRED,
-          Exit.REFUSED
+          ExitCode.OK,
+          ExitCode.NOTHING,
+          ExitCode.USAGE,
+          ExitCode.UNAVAILABLE,
+          ExitCode.LEASE_LOST,
+          ExitCode.CANNOT_LISTEN,
+          ExitCode.NOT_ACQUIRED,
+          ExitCode.REFUSED,
+          ExitCode.INTERNAL
         }) {
       lib.add(Integer.toString(code));
     }

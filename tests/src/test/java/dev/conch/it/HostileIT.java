@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conch.Gen;
-import dev.conch.cli.Durations;
-import dev.conch.cli.Exit;
+import dev.conch.base.Durations;
+import dev.conch.base.Failure;
 import dev.conch.coord.Keys;
 import dev.conch.cron.Schedule;
 import java.nio.charset.StandardCharsets;
@@ -49,7 +49,7 @@ class HostileIT {
         default -> Schedule.parse("@hourly", x);
       }
       return null;
-    } catch (Exit.Failure expected) {
+    } catch (Failure expected) {
       return switch (kind) {
         case 0 ->
             g.nextInt(2) == 0

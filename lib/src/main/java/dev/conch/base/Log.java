@@ -1,7 +1,5 @@
-package dev.conch.cli;
+package dev.conch.base;
 
-import dev.conch.coord.Holder;
-import dev.conch.coord.Json;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -59,7 +57,7 @@ public final class Log {
             name,
             event,
             pairs(fields),
-            Holder.hostname(),
+            Host.name(),
             ProcessHandle.current().pid(),
             message));
   }
@@ -101,7 +99,7 @@ public final class Log {
      * it cannot break the line.
      */
     public String text() {
-      String shown = name != null && PLAIN.matcher(name).matches() ? name : Exit.quote(name);
+      String shown = name != null && PLAIN.matcher(name).matches() ? name : Text.quote(name);
       StringBuilder b =
           new StringBuilder(TIME.format(time))
               .append(" conch ")

@@ -1,4 +1,4 @@
-package dev.conch.coord;
+package dev.conch.base;
 
 /** conch's version, from the lib jar's manifest (set by the build); "dev" when run from classes. */
 public final class Version {

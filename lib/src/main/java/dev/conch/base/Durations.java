@@ -1,4 +1,4 @@
-package dev.conch.cli;
+package dev.conch.base;
 
 import java.time.Duration;
 import java.util.regex.Matcher;
@@ -19,8 +19,8 @@ public final class Durations {
   public static Duration parse(String text) {
     // the length bound keeps every sum far from overflowing a long of milliseconds
     if (text == null || text.length() > 64 || !WHOLE.matcher(text).matches()) {
-      throw Exit.usage(
-          "invalid duration " + Exit.quote(text) + ": write it like 250ms, 5s, 2m or 1h");
+      throw Failure.badInput(
+          "invalid duration " + Text.quote(text) + ": write it like 250ms, 5s, 2m or 1h");
     }
     Duration total = Duration.ZERO;
     Matcher m = PART.matcher(text);
@@ -38,7 +38,8 @@ public final class Durations {
     // longer could not be written back in parts of 9 digits (a stored job's timeout must parse
     // again)
     if (total.compareTo(LONGEST) > 0)
-      throw Exit.usage("invalid duration " + Exit.quote(text) + ": longer than " + MAX_PART + "h");
+      throw Failure.badInput(
+          "invalid duration " + Text.quote(text) + ": longer than " + MAX_PART + "h");
     return total;
   }
 
@@ -66,17 +67,5 @@ public final class Durations {
   public static String seconds(Duration d) {
     long ms = Math.max(0, d.toMillis());
     return String.format("%d.%03d", ms / 1000, ms % 1000);
-  }
-
-  /** For picocli options of type Duration. */
-  public static final class Converter implements picocli.CommandLine.ITypeConverter<Duration> {
-    @Override
-    public Duration convert(String value) {
-      try {
-        return parse(value);
-      } catch (Exit.Failure f) {
-        throw new picocli.CommandLine.TypeConversionException(f.getMessage());
-      }
-    }
   }
 }

@@ -1,4 +1,4 @@
-package dev.conch.coord;
+package dev.conch.base;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;

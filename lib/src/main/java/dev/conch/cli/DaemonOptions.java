@@ -1,0 +1,67 @@
+package dev.conch.cli;
+
+import dev.conch.base.Failure;
+import dev.conch.cron.Allow;
+import dev.conch.cron.Daemon;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** How conchd runs: its lease, the runs' limits and its metrics. */
+public final class DaemonOptions {
+  @Option(
+      names = "--max-lateness",
+      paramLabel = "D",
+      defaultValue = "10s",
+      converter = DurationConverter.class,
+      description =
+          "a tick noticed later than D is recorded as missed, not run (default ${DEFAULT-VALUE})")
+  Duration maxLateness;
+
+  @Option(
+      names = "--ttl",
+      paramLabel = "D",
+      defaultValue = HoldOptions.TTL,
+      converter = DurationConverter.class,
+      description = "the daemon's lease TTL (default ${DEFAULT-VALUE})")
+  Duration ttl;
+
+  @Option(
+      names = "--kill-after",
+      paramLabel = "D",
+      defaultValue = HoldOptions.KILL_AFTER,
+      converter = DurationConverter.class,
+      description = "SIGKILL a run's group D after SIGTERM (default ${DEFAULT-VALUE})")
+  Duration killAfter;
+
+  @Option(
+      names = "--grace",
+      paramLabel = "D",
+      defaultValue = "30s",
+      converter = DurationConverter.class,
+      description = "on SIGTERM, how long running jobs may finish (default ${DEFAULT-VALUE})")
+  Duration grace;
+
+  @Option(
+      names = "--metrics",
+      paramLabel = "HOST:PORT",
+      converter = HostPort.Converter.class,
+      description =
+          "serve Prometheus metrics at http://HOST:PORT/metrics, e.g. 127.0.0.1:9464 (exit 71 if it cannot listen)")
+  InetSocketAddress metrics;
+
+  @Option(
+      names = "--allow",
+      paramLabel = "GLOB",
+      description =
+          "run only jobs whose command line matches GLOB (repeatable; * stops at /, ** does not)")
+  List<String> allow;
+
+  /** The daemon's options, checked; etcd's dial timeout is the connection's. */
+  Daemon.Options options(Duration dialTimeout) {
+    if (ttl.toMillis() < 1000) throw Failure.badInput("--ttl must be at least 1s");
+    return new Daemon.Options(
+        HoldOptions.ttlSeconds(ttl), killAfter, maxLateness, grace, dialTimeout, Allow.of(allow));
+  }
+}
