@@ -107,12 +107,17 @@ public final class Help {
                 REFUSED,
                 INTERNAL
               },
-          "add", new String[][] {{"0", "JOB added, or replaced"}, USAGE, UNAVAILABLE, REFUSED},
+          "add",
+              new String[][] {
+                {"0", "JOB added, or replaced"}, USAGE, UNAVAILABLE, REFUSED, INTERNAL
+              },
           "ls",
-              new String[][] {{"0", "printed"}, {"1", "no such JOB"}, USAGE, UNAVAILABLE, REFUSED},
+              new String[][] {
+                {"0", "printed"}, {"1", "no such JOB"}, USAGE, UNAVAILABLE, REFUSED, INTERNAL
+              },
           "rm",
               new String[][] {
-                {"0", "JOB removed"}, {"1", "no such JOB"}, USAGE, UNAVAILABLE, REFUSED
+                {"0", "JOB removed"}, {"1", "no such JOB"}, USAGE, UNAVAILABLE, REFUSED, INTERNAL
               },
           "daemon",
               new String[][] {
