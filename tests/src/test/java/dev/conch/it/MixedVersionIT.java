@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conch.coord.Json;
 import dev.conch.cron.Run;
+import dev.conch.it.support.Conch;
+import dev.conch.it.support.EtcdFixture;
+import dev.conch.it.support.Releases;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.conch.it.support.Conch;
+import dev.conch.it.support.EtcdServer;
+import dev.conch.it.support.Procs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.conch.it;
+package dev.conch.it.support;
 
 import dev.conch.etcd.Connection;
 import dev.conch.etcd.Etcd;
