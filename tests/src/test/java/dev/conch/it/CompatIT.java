@@ -58,7 +58,7 @@ class CompatIT {
         who.stdout());
     Path ran = c.file("ran");
     Conch.Run waiting = c.start("elect", "o", "--", "touch", ran.toString());
-    ElectIT.awaitKeys(c, 2);
+    c.awaitKeys(2);
     assertFalse(Files.exists(ran));
     Etcdctl.run(etcd.endpoint(), "lease", "revoke", lease);
     assertEquals(0, waiting.exit(20_000), "took over once the other release resigned");

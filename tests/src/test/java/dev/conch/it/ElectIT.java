@@ -1,5 +1,6 @@
 package dev.conch.it;
 
+import static dev.conch.it.support.Shell.quote;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -23,10 +24,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ElectIT {
   @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
 
-  static String q(Path p) {
-    return "'" + p + "'";
-  }
-
   @Test
   void winnerRunsChildWithFencingTokenAndEnvironment() {
     Conch c = new Conch(etcd.endpoint()).without("CONCH_ENDPOINTS");
@@ -41,7 +38,7 @@ class ElectIT {
             "bash",
             "-c",
             "echo \"$CONCH_TOOL $CONCH_NAME $CONCH_REV $CONCH_LEASE $CONCH_KEY\" > "
-                + q(env)
+                + quote(env)
                 + "; sleep 30");
     List<String> line = List.of(Conch.awaitLines(env, 1, 20_000).get(0).split(" "));
     String key = c.prefix + "/v1/elect/office1/" + line.get(3);
@@ -81,7 +78,7 @@ class ElectIT {
             "--",
             "bash",
             "-c",
-            "echo $$ $(cut -d' ' -f5 /proc/$$/stat) > " + q(ids) + "; exec sleep 300");
+            "echo $$ $(cut -d' ' -f5 /proc/$$/stat) > " + quote(ids) + "; exec sleep 300");
     String[] pidPgid = Conch.awaitLines(ids, 1, 20_000).get(0).split(" ");
     String stat = java.nio.file.Files.readString(Path.of("/proc/" + group.pid() + "/stat"));
     String wrapperPgid = stat.substring(stat.lastIndexOf(')') + 2).split(" ")[2];
@@ -115,9 +112,9 @@ class ElectIT {
             "bash",
             "-c",
             "sleep 300 & echo $! > "
-                + q(left)
+                + quote(left)
                 + "; until [ -e "
-                + q(go)
+                + quote(go)
                 + " ]; do sleep 0.05; done; exit 0");
     long leftover = Long.parseLong(Conch.awaitLines(left, 1, 20_000).get(0));
     // the next holder looks whether the leftover still runs when its command starts
@@ -131,10 +128,10 @@ class ElectIT {
             "s=$(cut -d' ' -f3 /proc/"
                 + leftover
                 + "/stat 2>/dev/null); [ -n \"$s\" ] && [ \"$s\" != Z ] && echo alive > "
-                + q(seen)
+                + quote(seen)
                 + " || echo gone > "
-                + q(seen));
-    awaitKeys(c, 2);
+                + quote(seen));
+    c.awaitKeys(2);
     java.nio.file.Files.createFile(go);
     assertEquals(0, a.exit(20_000), a.stderr());
     assertFalse(Procs.alive(leftover), "the leftover is gone once conch exited");
@@ -151,15 +148,15 @@ class ElectIT {
     // each run lasts until the test says go: A ends only once B is queued behind it
     String job =
         "echo \"start $(date +%s%N) $CONCH_REV\" >> "
-            + q(log)
+            + quote(log)
             + "; until [ -e "
-            + q(go)
+            + quote(go)
             + " ]; do sleep 0.05; done; echo \"end $(date +%s%N) $CONCH_REV\" >> "
-            + q(log);
+            + quote(log);
     Conch.Run a = c.start("elect", "o", "--", "bash", "-c", job);
     Conch.awaitLines(log, 1, 20_000);
     Conch.Run b = c.start("elect", "o", "--", "bash", "-c", job);
-    awaitKeys(c, 2);
+    c.awaitKeys(2);
     assertEquals(1, Conch.lines(log).size(), "B queued while A still runs: " + Conch.lines(log));
     java.nio.file.Files.createFile(go);
     assertEquals(0, a.exit(20_000));
@@ -183,9 +180,9 @@ class ElectIT {
     Path log = c.file("log");
     String job =
         "echo \"$CONCH_REV $(date +%s%N)\" >> "
-            + q(log)
+            + quote(log)
             + "; sleep 0.3; echo \"$CONCH_REV $(date +%s%N)\" >> "
-            + q(log);
+            + quote(log);
     List<Conch.Run> runs = new java.util.ArrayList<>();
     for (int i = 0; i < 4; i++) runs.add(c.start("elect", "o", "--", "bash", "-c", job));
     for (Conch.Run r : runs) assertEquals(0, r.exit(30_000), r.stderr());
@@ -218,7 +215,7 @@ class ElectIT {
     Conch c = new Conch(etcd.endpoint());
     Path env = c.file("env");
     Conch.Run holder =
-        c.start("elect", "o", "--", "bash", "-c", "echo $CONCH_REV > " + q(env) + "; sleep 30");
+        c.start("elect", "o", "--", "bash", "-c", "echo $CONCH_REV > " + quote(env) + "; sleep 30");
     String rev = Conch.awaitLines(env, 1, 20_000).get(0);
     Conch.Run who = c.run("elect", "o", "--who");
     assertEquals(0, who.exit(0));
@@ -298,7 +295,7 @@ class ElectIT {
     Path ran = c.file("ran");
     for (String[] sig : new String[][] {{"TERM", "143"}, {"INT", "130"}, {"HUP", "129"}}) {
       Conch.Run w = c.start("elect", "o", "--", "touch", ran.toString());
-      awaitKeys(c, 2);
+      c.awaitKeys(2);
       long t0 = System.nanoTime();
       Procs.kill(sig[0], w.pid());
       assertEquals(Integer.parseInt(sig[1]), w.exit(10_000), sig[0]);
@@ -327,9 +324,9 @@ class ElectIT {
             "bash",
             "-c",
             "trap 'echo got-INT >> "
-                + q(log)
+                + quote(log)
                 + "' INT; echo up >> "
-                + q(log)
+                + quote(log)
                 + "; while :; do sleep 0.2; done");
     Conch.awaitLines(log, 1, 20_000);
     long t0 = System.nanoTime();
@@ -353,9 +350,9 @@ class ElectIT {
             "bash",
             "-c",
             "trap 'echo got-HUP >> "
-                + q(log)
+                + quote(log)
                 + "; exit 7' HUP; echo up >> "
-                + q(log)
+                + quote(log)
                 + "; while :; do sleep 0.1; done");
     Conch.awaitLines(log, 1, 20_000);
     Procs.kill("HUP", r.pid());
@@ -380,9 +377,9 @@ class ElectIT {
             "bash",
             "-c",
             "trap 'echo term $(date +%s%N) >> "
-                + q(log)
+                + quote(log)
                 + "' TERM; sleep 300 & echo $$ $! > "
-                + q(pids)
+                + quote(pids)
                 + "; while :; do sleep 0.1; done");
     String[] p = Conch.awaitLines(pids, 1, 20_000).get(0).split(" ");
     String lease = c.keys().get(0).substring(c.keys().get(0).lastIndexOf('/') + 1);
@@ -416,7 +413,7 @@ class ElectIT {
             "--",
             "bash",
             "-c",
-            "sleep 300 & echo $$ $! > " + q(pids) + "; wait");
+            "sleep 300 & echo $$ $! > " + quote(pids) + "; wait");
     String[] p = Conch.awaitLines(pids, 1, 20_000).get(0).split(" ");
     Procs.kill("STOP", r.pid());
     long t0 = System.nanoTime();
@@ -448,7 +445,7 @@ class ElectIT {
             "--",
             "bash",
             "-c",
-            "trap '' TERM; sleep 300 & echo $$ $! > " + q(pids) + "; wait");
+            "trap '' TERM; sleep 300 & echo $$ $! > " + quote(pids) + "; wait");
     String[] p = Conch.awaitLines(pids, 1, 20_000).get(0).split(" ");
     Procs.kill("KILL", r.pid());
     assertTrue(Procs.awaitDeath(Long.parseLong(p[0]), 3_000), "child gone once its wrapper died");
@@ -462,9 +459,9 @@ class ElectIT {
     // runs 1 and 2 fail at once, run 3 is stable (longer than --stable-after), run 4 fails at once
     String job =
         "n=$(($(wc -l < "
-            + q(log)
+            + quote(log)
             + " 2>/dev/null || echo 0) + 1)); echo $(date +%s%N) >> "
-            + q(log)
+            + quote(log)
             + "; [ $n = 3 ] && sleep 1.3; exit 1";
     Conch.Run r =
         c.start(
@@ -507,7 +504,7 @@ class ElectIT {
             "bash",
             "-c",
             // a SIGTERM forwarded to a running command would end it with 3, not 143
-            "trap 'exit 3' TERM; echo \"$(date +%s%N) $CONCH_REV\" >> " + q(log) + "; exit 1");
+            "trap 'exit 3' TERM; echo \"$(date +%s%N) $CONCH_REV\" >> " + quote(log) + "; exit 1");
     List<String> l = Conch.awaitLines(log, 4, 30_000);
     long end = System.nanoTime() + 20_000_000_000L;
     while (r.stderr().lines().filter(x -> x.contains(" restart ")).count() < 4) {
@@ -544,7 +541,7 @@ class ElectIT {
             "--",
             "bash",
             "-c",
-            "echo \"$CONCH_REV $CONCH_LEASE\" >> " + q(log) + "; sleep 300");
+            "echo \"$CONCH_REV $CONCH_LEASE\" >> " + quote(log) + "; sleep 300");
     String first = Conch.awaitLines(log, 1, 20_000).get(0);
     assertEquals(0, Etcdctl.run(etcd.endpoint(), "lease", "revoke", first.split(" ")[1]).code());
     String second = Conch.awaitLines(log, 2, 20_000).get(1);
@@ -592,19 +589,5 @@ class ElectIT {
     }
     assertEquals(List.of(), c.keys(), "nothing written");
     assertEquals(List.of(), Etcdctl.keys(etcd.endpoint(), "no-slash"), "nothing written");
-  }
-
-  static void awaitKeys(Conch c, int n) {
-    awaitKeysUnder(c, "/", n);
-  }
-
-  /** Waits until at least {@code n} keys exist under the Conch instance's prefix + {@code dir}. */
-  static void awaitKeysUnder(Conch c, String dir, int n) {
-    long end = System.nanoTime() + 20_000_000_000L;
-    while (Etcdctl.keys(c.endpoint, c.prefix + dir).size() < n) {
-      if (System.nanoTime() > end)
-        throw new AssertionError("expected " + n + " keys under " + dir + ": " + c.keys());
-      Procs.nap(50); // wrappers start in other processes; their keys are what we can see
-    }
   }
 }

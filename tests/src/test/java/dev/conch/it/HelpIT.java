@@ -1,11 +1,14 @@
 package dev.conch.it;
 
+import static dev.conch.it.support.ThisBuild.assertVersion;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conch.cli.Exit;
+import dev.conch.it.support.Args;
 import dev.conch.it.support.Conch;
 import dev.conch.it.support.EtcdFixture;
+import dev.conch.it.support.Launch;
 import dev.conch.it.support.Procs;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -60,45 +63,43 @@ class HelpIT {
           new Page(
               List.of("elect"),
               HOLDING,
-              plus(
+              Args.cat(
                   CONNECTION,
-                  "--ttl",
-                  "10s",
-                  "--kill-after",
-                  "5s",
-                  "--backoff-max",
-                  "60s",
-                  "--stable-after",
-                  "60s")),
+                  List.of(
+                      "--ttl",
+                      "10s",
+                      "--kill-after",
+                      "5s",
+                      "--backoff-max",
+                      "60s",
+                      "--stable-after",
+                      "60s"))),
           new Page(
-              List.of("sema"), HOLDING, plus(CONNECTION, "--ttl", "10s", "--kill-after", "5s")),
+              List.of("sema"),
+              HOLDING,
+              Args.cat(CONNECTION, List.of("--ttl", "10s", "--kill-after", "5s"))),
           new Page(List.of("cron"), List.of("0", "1", "64", "69", "77"), List.of()),
           new Page(
               List.of("cron", "add"),
               List.of("0", "64", "69", "77"),
-              plus(CONNECTION, "--tz", "UTC", "--overlap", "skip", "--keep", "20")),
+              Args.cat(CONNECTION, List.of("--tz", "UTC", "--overlap", "skip", "--keep", "20"))),
           new Page(List.of("cron", "ls"), List.of("0", "1", "64", "69", "77"), CONNECTION),
           new Page(List.of("cron", "rm"), List.of("0", "1", "64", "69", "77"), CONNECTION),
           new Page(
               List.of("daemon"),
               List.of("0", "64", "69", "71", "77"),
-              plus(
+              Args.cat(
                   CONNECTION,
-                  "--max-lateness",
-                  "10s",
-                  "--ttl",
-                  "10s",
-                  "--kill-after",
-                  "5s",
-                  "--grace",
-                  "30s")),
+                  List.of(
+                      "--max-lateness",
+                      "10s",
+                      "--ttl",
+                      "10s",
+                      "--kill-after",
+                      "5s",
+                      "--grace",
+                      "30s"))),
           new Page(List.of("completion"), List.of("0", "64"), List.of()));
-
-  static List<String> plus(List<String> a, String... b) {
-    List<String> all = new ArrayList<>(a);
-    all.addAll(List.of(b));
-    return all;
-  }
 
   @Test
   void everyCommandsHelpHasOptionsDefaultsEnvironmentExitCodesAndAnExample() {
@@ -188,14 +189,14 @@ class HelpIT {
     Conch c = new Conch(etcd.endpoint());
     for (String tool : List.of("elect", "sema", "cron")) {
       Procs.Result alone =
-          LaunchIT.exec(c, Conch.ROOT, Map.of(), List.of("./jbang", tool + ".java", "--help"));
+          Launch.exec(c, Conch.ROOT, Map.of(), List.of("./jbang", tool + ".java", "--help"));
       assertEquals(0, alone.code(), alone.err());
       String sub = c.run(tool, "--help").stdout();
       assertTrue(alone.out().startsWith("Usage: " + tool + " "), alone.out());
       assertEquals(pastSynopsis(sub), pastSynopsis(alone.out()), tool);
     }
     Procs.Result version =
-        LaunchIT.exec(c, Conch.ROOT, Map.of(), List.of("./jbang", "sema.java", "--version"));
+        Launch.exec(c, Conch.ROOT, Map.of(), List.of("./jbang", "sema.java", "--version"));
     assertEquals(0, version.code(), version.err());
     assertVersion(version.out());
   }
@@ -211,19 +212,6 @@ class HelpIT {
       assertEquals(0, r.exit(0), r.stderr());
       assertVersion(r.stdout());
     }
-  }
-
-  /** One line; the Java is whichever runs conch (java on PATH), not necessarily the test's. */
-  static void assertVersion(String out) {
-    String v = Pattern.quote(VersionIT.VERSION);
-    assertTrue(
-        out.matches(
-            "conch "
-                + v
-                + " \\(lib dev\\.conch:conch-lib "
-                + v
-                + ", Java [0-9][0-9A-Za-z.+_-]*\\)\n"),
-        out);
   }
 
   /** The codes of the "Exit codes:" section, in order. */

@@ -1,5 +1,6 @@
 package dev.conch.it;
 
+import static dev.conch.it.support.Shell.quote;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -51,9 +52,9 @@ class PartitionIT {
             "bash",
             "-c",
             "trap 'echo term $(date +%s%N) >> "
-                + ElectIT.q(log)
+                + quote(log)
                 + "; exit 143' TERM; echo up $(date +%s%N) >> "
-                + ElectIT.q(log)
+                + quote(log)
                 + "; while :; do sleep 0.1; done");
     Conch.awaitLines(log, 1, 20_000);
     long frozenAt = System.currentTimeMillis() * 1_000_000;
@@ -89,7 +90,7 @@ class PartitionIT {
             "--",
             "bash",
             "-c",
-            "echo $CONCH_REV >> " + ElectIT.q(log) + "; sleep 300");
+            "echo $CONCH_REV >> " + quote(log) + "; sleep 300");
     Conch.awaitLines(log, 1, 20_000);
     etcd.freeze();
     Procs.nap(

@@ -1,5 +1,6 @@
 package dev.conch.it;
 
+import static dev.conch.it.support.Shell.quote;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -110,10 +111,6 @@ class ReadmeIT {
       }
     }
     return -1;
-  }
-
-  static String quote(String s) {
-    return "'" + s.replace("'", "'\\''") + "'";
   }
 
   /**

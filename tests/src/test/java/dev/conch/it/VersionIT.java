@@ -1,5 +1,6 @@
 package dev.conch.it;
 
+import static dev.conch.it.support.ThisBuild.VERSION;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,9 +21,6 @@ import org.junit.jupiter.api.Test;
  * {@code scripts/set-version.sh} changes every place that must spell it out.
  */
 class VersionIT {
-  /** The version this build is: the root pom's, passed by surefire (tests/pom.xml). */
-  static final String VERSION = System.getProperty("conch.version");
-
   static final List<String> SCRIPTS = List.of("conch.java", "elect.java", "sema.java", "cron.java");
   static final Path ROOT = Conch.ROOT;
 
@@ -76,23 +74,23 @@ class VersionIT {
   }
 
   /** The README's example of {@code conch --version}. */
-  static String readme(String v) {
+  private static String readme(String v) {
     return "`conch " + v + " (lib dev.conch:conch-lib " + v + ", Java ";
   }
 
-  static Path script(String name) {
+  private static Path script(String name) {
     return ROOT.resolve("scripts").resolve(name);
   }
 
   /** The versions of dev.conch:conch-lib that a script's //DEPS lines name. */
-  static List<String> deps(Path script) throws IOException {
+  private static List<String> deps(Path script) throws IOException {
     Matcher m =
         Pattern.compile("^//DEPS dev\\.conch:conch-lib:(\\S+)$", Pattern.MULTILINE)
             .matcher(Files.readString(script));
     return m.results().map(r -> r.group(1)).toList();
   }
 
-  static String parentVersion(Path pom) throws IOException {
+  private static String parentVersion(Path pom) throws IOException {
     Matcher m =
         Pattern.compile("<parent>.*?<version>([^<]*)</version>.*?</parent>", Pattern.DOTALL)
             .matcher(Files.readString(pom));

@@ -169,6 +169,20 @@ public final class Conch {
     return Etcdctl.keys(endpoint, prefix + "/");
   }
 
+  public void awaitKeys(int n) {
+    awaitKeysUnder("/", n);
+  }
+
+  /** Waits until at least {@code n} keys exist under this instance's prefix + {@code dir}. */
+  public void awaitKeysUnder(String dir, int n) {
+    long end = System.nanoTime() + 20_000_000_000L;
+    while (Etcdctl.keys(endpoint, prefix + dir).size() < n) {
+      if (System.nanoTime() > end)
+        throw new AssertionError("expected " + n + " keys under " + dir + ": " + keys());
+      Procs.nap(50); // wrappers start in other processes; their keys are what we can see
+    }
+  }
+
   public Path file(String name) {
     return dir.resolve(name);
   }
