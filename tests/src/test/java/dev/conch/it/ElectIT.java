@@ -479,14 +479,13 @@ class ElectIT {
     List<String> l = Conch.awaitLines(log, 4, 30_000);
     Procs.kill("TERM", r.pid());
     r.exit(20_000);
-    long[] t = l.stream().mapToLong(Long::parseLong).toArray();
-    double g1 = (t[1] - t[0]) / 1e9;
-    double g2 = (t[2] - t[1]) / 1e9;
-    double g3 = (t[3] - t[2]) / 1e9 - 1.3;
-    System.out.printf("restart gaps: %.2f %.2f %.2f (after stable run)%n", g1, g2, g3);
-    assertTrue(g1 >= 0.95 && g1 < 1.8, "first backoff 1s: " + g1);
-    assertTrue(g2 >= 1.95 && g2 < 2.8, "second backoff 2s: " + g2);
-    assertTrue(g3 >= 0.95 && g3 < 1.8, "reset to 1s after a stable run, not 4s: " + g3);
+    assertPauses(
+        "after a stable run",
+        l,
+        new double[] {0, 0, 1.3},
+        new Pause(0.95, 1.8, "first backoff 1s"),
+        new Pause(1.95, 2.8, "second backoff 2s"),
+        new Pause(0.95, 1.8, "reset to 1s after a stable run, not 4s"));
   }
 
   @Test
@@ -517,14 +516,31 @@ class ElectIT {
     assertTrue(err.get(err.size() - 1).contains(" signalled exit=143 "), r.stderr());
     assertEquals(List.of(), c.keys(), "released");
     assertEquals(1, l.stream().map(x -> x.split(" ")[1]).distinct().count(), "one token: " + l);
-    long[] t = l.stream().mapToLong(x -> Long.parseLong(x.split(" ")[0])).toArray();
-    double g1 = (t[1] - t[0]) / 1e9;
-    double g2 = (t[2] - t[1]) / 1e9;
-    double g3 = (t[3] - t[2]) / 1e9;
-    System.out.printf("restart gaps with --backoff-max 1200ms: %.2f %.2f %.2f%n", g1, g2, g3);
-    assertTrue(g1 >= 0.95 && g1 < 1.8, "first backoff 1s: " + g1);
-    assertTrue(g2 >= 1.15 && g2 < 1.9, "then capped at 1.2s, not 2s: " + g2);
-    assertTrue(g3 >= 1.15 && g3 < 1.9, "still 1.2s, not 4s: " + g3);
+    assertPauses(
+        "with --backoff-max 1200ms",
+        l,
+        new double[] {0, 0, 0},
+        new Pause(0.95, 1.8, "first backoff 1s"),
+        new Pause(1.15, 1.9, "then capped at 1.2s, not 2s"),
+        new Pause(1.15, 1.9, "still 1.2s, not 4s"));
+  }
+
+  /** A pause between two runs of a --restart wrapper: [min, max) seconds, and what it shows. */
+  private record Pause(double min, double max, String shows) {}
+
+  /**
+   * The pauses between the runs of a --restart wrapper, each within its bounds: from the starts in
+   * {@code log} (each line's first field, date +%s%N), less how long the earlier run itself lasted
+   * ({@code ran}, seconds).
+   */
+  private static void assertPauses(String how, List<String> log, double[] ran, Pause... expected) {
+    long[] t = log.stream().mapToLong(x -> Long.parseLong(x.split(" ")[0])).toArray();
+    double[] g = new double[expected.length];
+    for (int i = 0; i < g.length; i++) g[i] = (t[i + 1] - t[i]) / 1e9 - ran[i];
+    System.out.printf("restart gaps %s: %.2f %.2f %.2f%n", how, g[0], g[1], g[2]);
+    for (int i = 0; i < g.length; i++)
+      assertTrue(
+          g[i] >= expected[i].min() && g[i] < expected[i].max(), expected[i].shows() + ": " + g[i]);
   }
 
   @Test

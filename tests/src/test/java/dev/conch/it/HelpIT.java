@@ -30,16 +30,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class HelpIT {
   @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
 
-  static final List<String> CONNECTION_ENV =
-      List.of(
-          "CONCH_ENDPOINTS",
-          "CONCH_PREFIX",
-          "CONCH_USER",
-          "CONCH_PASSWORD",
-          "CONCH_CACERT",
-          "CONCH_CERT",
-          "CONCH_KEY");
-
   /** Contract section 5, README's table, and 71 (conchd --metrics cannot listen). */
   static final Set<String> CONTRACT_CODES =
       Set.of("CMD's", "0", "1", "64", "69", "70", "71", "75", "77", "129,130,143");
@@ -106,7 +96,7 @@ class HelpIT {
     Conch c = new Conch(etcd.endpoint());
     // the defaults a user without any CONCH_* variable sees
     System.getenv().keySet().stream().filter(k -> k.startsWith("CONCH_")).forEach(c::without);
-    CONNECTION_ENV.forEach(c::without);
+    Conch.CONNECTION_ENV.forEach(c::without);
     for (Page page : PAGES) {
       List<String> args = new ArrayList<>(page.cmd());
       args.add("--help");
@@ -118,7 +108,7 @@ class HelpIT {
       assertTrue(CONTRACT_CODES.containsAll(page.codes()), name);
       assertTrue(help.matches("(?s).*\\nExamples?: conch .*"), name + ": an example\n" + help);
       if (!page.cmd().equals(List.of("completion"))) {
-        for (String v : CONNECTION_ENV)
+        for (String v : Conch.CONNECTION_ENV)
           assertTrue(
               section(help, "Environment").contains("  " + v + " "), name + ": " + v + "\n" + help);
       }

@@ -162,18 +162,7 @@ class SystemdIT {
     assertEquals(0, help.exit(10_000), help.stderr());
     String section = help.stdout().substring(help.stdout().indexOf("Environment"));
     Map<String, String> env = envFile(true);
-    assertTrue(
-        env.keySet()
-            .containsAll(
-                List.of(
-                    "CONCH_ENDPOINTS",
-                    "CONCH_PREFIX",
-                    "CONCH_USER",
-                    "CONCH_PASSWORD",
-                    "CONCH_CACERT",
-                    "CONCH_CERT",
-                    "CONCH_KEY")),
-        env.toString());
+    assertTrue(env.keySet().containsAll(Conch.CONNECTION_ENV), env.toString());
     for (String k : env.keySet())
       assertTrue(section.contains("  " + k + " "), k + " is not in conch --help: " + section);
   }

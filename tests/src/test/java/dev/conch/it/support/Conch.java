@@ -24,6 +24,18 @@ import java.util.regex.Pattern;
 public final class Conch {
   public static final Path ROOT =
       Path.of(System.getProperty("conch.root", "..")).toAbsolutePath().normalize();
+
+  /** The variables every tool reads to connect (contract section 2). */
+  public static final List<String> CONNECTION_ENV =
+      List.of(
+          "CONCH_ENDPOINTS",
+          "CONCH_PREFIX",
+          "CONCH_USER",
+          "CONCH_PASSWORD",
+          "CONCH_CACERT",
+          "CONCH_CERT",
+          "CONCH_KEY");
+
   private static final AtomicInteger SEQ = new AtomicInteger();
   private static String classpath;
 
