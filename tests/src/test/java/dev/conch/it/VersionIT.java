@@ -22,6 +22,10 @@ import org.junit.jupiter.api.Test;
  */
 class VersionIT {
   static final List<String> SCRIPTS = List.of("conch.java", "elect.java", "sema.java", "cron.java");
+
+  /** The modules' poms, each naming the root pom's version as its parent's. */
+  static final List<String> POMS = List.of("lib/pom.xml", "tests/pom.xml", "bench/pom.xml");
+
   static final Path ROOT = Conch.ROOT;
 
   @Test
@@ -30,8 +34,7 @@ class VersionIT {
     assertEquals(
         VERSION + "\n", Procs.run(List.of(script("version.sh").toString()), Map.of()).out());
     for (String s : SCRIPTS) assertEquals(List.of(VERSION), deps(ROOT.resolve(s)), s);
-    for (String pom : List.of("lib/pom.xml", "tests/pom.xml"))
-      assertEquals(VERSION, parentVersion(ROOT.resolve(pom)), pom);
+    for (String pom : POMS) assertEquals(VERSION, parentVersion(ROOT.resolve(pom)), pom);
     assertTrue(Files.readString(ROOT.resolve("README.md")).contains(readme(VERSION)), "README");
     Conch.Run r = new Conch("http://127.0.0.1:1").run("--version");
     assertEquals(0, r.exit(0), r.stderr());
@@ -44,9 +47,8 @@ class VersionIT {
   void setVersionRewritesEveryPlace() throws IOException {
     Path tmp = Files.createTempDirectory("conch-version-");
     try {
-      for (String f :
-          List.of("pom.xml", "lib/pom.xml", "tests/pom.xml", "README.md", "scripts/version.sh"))
-        copy(f, tmp);
+      for (String f : List.of("pom.xml", "README.md", "scripts/version.sh")) copy(f, tmp);
+      for (String pom : POMS) copy(pom, tmp);
       for (String s : SCRIPTS) copy(s, tmp);
       copy("scripts/set-version.sh", tmp);
       Path set = tmp.resolve("scripts/set-version.sh");
@@ -60,8 +62,7 @@ class VersionIT {
       String v = Procs.run(List.of(tmp.resolve("scripts/version.sh").toString()), Map.of()).out();
       assertEquals("9.8.7\n", v);
       for (String s : SCRIPTS) assertEquals(List.of("9.8.7"), deps(tmp.resolve(s)), s);
-      for (String pom : List.of("lib/pom.xml", "tests/pom.xml"))
-        assertEquals("9.8.7", parentVersion(tmp.resolve(pom)), pom);
+      for (String pom : POMS) assertEquals("9.8.7", parentVersion(tmp.resolve(pom)), pom);
       assertTrue(Files.readString(tmp.resolve("README.md")).contains(readme("9.8.7")), "README");
       // only the project's version moved: the dependencies' versions are not touched
       assertEquals(
