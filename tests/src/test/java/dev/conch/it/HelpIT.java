@@ -205,7 +205,7 @@ class HelpIT {
   }
 
   /** The codes of the "Exit codes:" section, in order. */
-  static List<String> exitCodes(String help) {
+  private static List<String> exitCodes(String help) {
     List<String> codes = new ArrayList<>();
     for (String line : section(help, "Exit codes:").split("\n")) {
       Matcher m = Pattern.compile("^  (\\S+) .*").matcher(line);
@@ -215,7 +215,7 @@ class HelpIT {
   }
 
   /** From the heading to the next blank line. */
-  static String section(String help, String heading) {
+  private static String section(String help, String heading) {
     int at = help.indexOf("\n" + heading);
     assertTrue(at >= 0, "no " + heading + " section:\n" + help);
     int end = help.indexOf("\n\n", at + 1);
@@ -223,7 +223,7 @@ class HelpIT {
   }
 
   /** An option's entry in the options list: its line and the indented lines that continue it. */
-  static String option(String help, String name) {
+  private static String option(String help, String name) {
     List<String> lines = help.lines().toList();
     for (int i = 0; i < lines.size(); i++) {
       if (lines.get(i).matches("\\s+(-\\w, )?" + Pattern.quote(name) + "[= ].*")) {
@@ -236,7 +236,7 @@ class HelpIT {
     throw new AssertionError(name + " is not in the options list:\n" + help);
   }
 
-  static String pastSynopsis(String help) {
+  private static String pastSynopsis(String help) {
     List<String> lines = help.lines().toList();
     int i = 1;
     while (i < lines.size() && lines.get(i).startsWith(" ")) i++;
