@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the invariant tests (tests/…/InvariantIT) with many random seeds and longer fault periods:
+# Runs the invariant tests (tests/…/invariant/InvariantIT) with many random seeds and longer fault periods:
 # the suite "eventually tests itself". CI runs one fixed seed; run this nightly or by hand.
 #   scripts/invariants-nightly.sh [RUNS] [FAULT_MS]     (defaults: 20 runs, 60000 ms of faults each)
 # Each run prints its seed; a failure names the seed, whose fault schedule (not its timings) replays with

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/set-version.sh X.Y.Z: makes X.Y.Z conch's version. It rewrites the root pom's <version>
-# (the one place the version lives), the <parent> version of lib/ and tests/ (Maven needs it
+# (the one place the version lives), the <parent> version of lib/, tests/ and bench/ (Maven needs it
 # literally there), the //DEPS line of the four JBang scripts (JBang reads no variables) and the
 # README's --version example.
 # VersionIT fails when any of them disagree. Then commit; scripts/release.sh builds that version.
@@ -12,7 +12,7 @@ if (($# != 1)) || ! [[ $1 =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
 fi
 v=$1
 sed -i "s|^  <version>[^<]*</version>$|  <version>$v</version>|" "$root/pom.xml"
-for pom in "$root/lib/pom.xml" "$root/tests/pom.xml"; do
+for pom in "$root/lib/pom.xml" "$root/tests/pom.xml" "$root/bench/pom.xml"; do
   sed -i "/<parent>/,/<\/parent>/ s|<version>[^<]*</version>|<version>$v</version>|" "$pom"
 done
 for s in conch elect sema cron; do
@@ -24,4 +24,4 @@ sed -i "s|^\`conch [0-9.]* (lib dev\.conch:conch-lib [0-9.]*, |\`conch $v (lib d
   echo "set-version.sh: pom.xml does not say $v after the rewrite" >&2
   exit 70
 }
-echo "conch is now version $v (pom.xml, lib/ and tests/ parents, the scripts' //DEPS, README)" >&2
+echo "conch is now version $v (pom.xml, lib/, tests/ and bench/ parents, the scripts' //DEPS, README)" >&2

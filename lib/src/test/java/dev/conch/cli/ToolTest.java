@@ -17,8 +17,7 @@ class ToolTest {
     assertEquals(ExitCode.UNAVAILABLE, Tool.guarded(log, () -> fail(Failure.Kind.UNAVAILABLE)));
     assertEquals(ExitCode.REFUSED, Tool.guarded(log, () -> fail(Failure.Kind.REFUSED)));
     assertEquals(ExitCode.NOT_ACQUIRED, Tool.guarded(log, () -> fail(Failure.Kind.NOT_ACQUIRED)));
-    assertEquals(
-        ExitCode.CANNOT_LISTEN, Tool.guarded(log, () -> fail(Failure.Kind.CANNOT_LISTEN)));
+    assertEquals(ExitCode.CANNOT_LISTEN, Tool.guarded(log, () -> fail(Failure.Kind.CANNOT_LISTEN)));
     assertEquals(
         143,
         Tool.guarded(

@@ -4,6 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conch.cron.Run;
+import dev.conch.it.support.Args;
+import dev.conch.it.support.Conch;
+import dev.conch.it.support.Cron;
+import dev.conch.it.support.EtcdServer;
+import dev.conch.it.support.Etcdctl;
+import dev.conch.it.support.Procs;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -44,7 +50,7 @@ class ClusterIT {
     Conch.Run holder = c.start(term("o", log));
     Conch.awaitLines(log, 1, 20_000);
     Conch.Run waiter = c.start(term("o", waiterLog));
-    ElectIT.awaitKeysUnder(c, "/", 2);
+    c.awaitKeysUnder("/", 2);
     List<String> keys = c.keys(); // each holds its lease in its name
     for (int i = 0; i < cluster.size(); i++) {
       cluster.stop(i);
@@ -174,12 +180,12 @@ class ClusterIT {
   void aDaemonRunsTicksAgainWhenQuorumReturns() {
     Conch c = new Conch(cluster.endpoint);
     Path log = c.file("log");
-    CronIT.add(
+    Cron.add(
         c,
         "tick",
-        CronIT.args(
+        Args.array(
             List.of("--schedule", "@every 1s", "--keep", "100", "--overlap", "allow"),
-            CronIT.logging(log, "0")));
+            Cron.logging(log, "0")));
     Conch.Run d = c.start("daemon", "--ttl", "2s", "--dial-timeout", "1s");
     Conch.awaitLines(log, 2, 30_000);
     cluster.stop(1);
@@ -200,7 +206,7 @@ class ClusterIT {
     // the daemon registers again with backoff (capped at 30 s), then waits for the next tick
     assertTrue(
         recoveredMs <= 30_000 + 1_000 + 1_000 + 3_000, "ran again after " + recoveredMs + " ms");
-    Map<Long, Run> runs = CronIT.runs(c, "tick");
+    Map<Long, Run> runs = Cron.runs(c, "tick");
     for (int i = 0; i < again.size(); i++) {
       if (i > 0) assertEquals(again.get(i - 1) + 1_000, again.get(i), "no tick skipped: " + again);
       assertEquals(

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.conch.it.support.Conch;
+import dev.conch.it.support.EtcdFixture;
+import dev.conch.it.support.Etcdctl;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -55,7 +58,7 @@ class CompatIT {
         who.stdout());
     Path ran = c.file("ran");
     Conch.Run waiting = c.start("elect", "o", "--", "touch", ran.toString());
-    ElectIT.awaitKeys(c, 2);
+    c.awaitKeys(2);
     assertFalse(Files.exists(ran));
     Etcdctl.run(etcd.endpoint(), "lease", "revoke", lease);
     assertEquals(0, waiting.exit(20_000), "took over once the other release resigned");

@@ -1,10 +1,24 @@
 package dev.conch.it;
 
+import static dev.conch.it.support.Cron.add;
+import static dev.conch.it.support.Cron.assertEveryTickOnce;
+import static dev.conch.it.support.Cron.awaitResult;
+import static dev.conch.it.support.Cron.awaitTick;
+import static dev.conch.it.support.Cron.awaitUp;
+import static dev.conch.it.support.Cron.daemons;
+import static dev.conch.it.support.Cron.logging;
+import static dev.conch.it.support.Cron.runs;
+import static dev.conch.it.support.Cron.shownRuns;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conch.base.Json;
 import dev.conch.cron.Run;
+import dev.conch.it.support.Args;
+import dev.conch.it.support.Conch;
+import dev.conch.it.support.EtcdFixture;
+import dev.conch.it.support.Etcdctl;
+import dev.conch.it.support.Procs;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,126 +33,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class CronIT {
   @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
 
-  /**
-   * A job command that logs "TICK START-NANOS PID REV" to {@code log}, then sleeps {@code secs}.
-   */
-  static List<String> logging(Path log, String secs) {
-    return List.of(
-        "--",
-        "bash",
-        "-c",
-        "echo \"$CONCH_TICK $(date +%s%N) $$ $CONCH_REV $CONCH_LEASE\" >> '"
-            + log
-            + "'; sleep "
-            + secs);
-  }
-
-  static void add(Conch c, String job, String... specAndCmd) {
-    List<String> args = new ArrayList<>(List.of("cron", "add", job));
-    args.addAll(List.of(specAndCmd));
-    Conch.Run r = c.run(args.toArray(String[]::new));
-    assertEquals(0, r.exit(0), r.stderr());
-  }
-
-  static String[] args(List<String> head, List<String> tail) {
-    List<String> all = new ArrayList<>(head);
-    all.addAll(tail);
-    return all.toArray(String[]::new);
-  }
-
-  /** The run records of a job in etcd, by tick (epoch ms). */
-  static Map<Long, Run> runs(Conch c, String job) {
-    String out =
-        Etcdctl.run(c.endpoint, "get", "--prefix", c.prefix + "/v1/cron/runs/" + job + "/").out();
-    List<String> lines = out.lines().toList();
-    Map<Long, Run> runs = new TreeMap<>();
-    for (int i = 0; i + 1 < lines.size(); i += 2) {
-      String key = lines.get(i);
-      runs.put(
-          Long.parseLong(key.substring(key.lastIndexOf('/') + 1)),
-          Json.read(lines.get(i + 1), Run.class).orElseThrow());
-    }
-    return runs;
-  }
-
-  /** The record of a tick once it is no longer {@code running} (or still running after 10 s). */
-  static Run awaitResult(Conch c, String job, long tick) {
-    long end = System.nanoTime() + 10_000_000_000L;
-    while (runs(c, job).get(tick).state().equals(Run.RUNNING) && System.nanoTime() < end) {
-      Procs.nap(100); // the daemon writes the result into etcd; we read it back
-    }
-    return runs(c, job).get(tick);
-  }
-
-  static List<Conch.Run> daemons(Conch c, int n, String... opts) {
-    List<Conch.Run> ds = new ArrayList<>();
-    for (int i = 0; i < n; i++) ds.add(c.start(args(List.of("daemon"), List.of(opts))));
-    ElectIT.awaitKeysUnder(c, "/v1/daemons/", n);
-    return ds;
-  }
-
-  /** When every daemon has said it is up: registered, table loaded, ticks armed. */
-  static long awaitUp(List<Conch.Run> ds) {
-    long end = System.nanoTime() + 30_000_000_000L;
-    while (!ds.stream().allMatch(d -> d.stderr().contains(": up "))) {
-      if (System.nanoTime() > end)
-        throw new AssertionError("daemons not up: " + ds.get(0).stderr());
-      Procs.nap(20); // the daemons say so on their stderr
-    }
-    return System.currentTimeMillis();
-  }
-
-  /** Waits until a logged tick (the first field of a line) is at or after {@code tick}. */
-  static void awaitTick(Path log, long tick, long millis) {
-    long end = System.nanoTime() + millis * 1_000_000;
-    while (Conch.lines(log).stream()
-        .noneMatch(l -> Instant.parse(l.split(" ")[0]).toEpochMilli() >= tick)) {
-      if (System.nanoTime() > end)
-        throw new AssertionError("no tick at or after " + tick + ": " + Conch.lines(log));
-      Procs.nap(20); // the children write to a file
-    }
-  }
-
-  /** The runs of {@code job} as {@code cron ls JOB --json} shows them, newest first. */
-  static List<Map<?, ?>> shownRuns(Conch c, String job) {
-    Conch.Run ls = c.run("cron", "ls", job, "--json");
-    assertEquals(0, ls.exit(0), ls.stderr());
-    Map<?, ?> o = Json.read(ls.stdout(), Map.class).orElseThrow();
-    Map<?, ?> j = (Map<?, ?>) ((List<?>) o.get("jobs")).get(0);
-    return ((List<?>) j.get("runs")).stream().<Map<?, ?>>map(r -> (Map<?, ?>) r).toList();
-  }
-
   /** A lines file's lines, each a tick, that appear more than once. */
-  static List<String> repeated(Path log) {
+  private static List<String> repeated(Path log) {
     List<String> lines = Conch.lines(log);
     return lines.stream().filter(l -> Collections.frequency(lines, l) > 1).distinct().toList();
-  }
-
-  /**
-   * Every tick of {@code job} in [from, to] ran exactly once, with one ok result, never early and
-   * no tick twice (its children log as {@link #logging}); returns each logged run's lateness (ms).
-   */
-  static List<Long> assertEveryTickOnce(Conch c, String job, Path log, long from, long to) {
-    List<String> lines = Conch.lines(log);
-    List<Long> ticks = new ArrayList<>();
-    List<Long> lateness = new ArrayList<>();
-    for (String l : lines) {
-      String[] f = l.split(" ");
-      long tick = Instant.parse(f[0]).toEpochMilli();
-      long startMs = Long.parseLong(f[1]) / 1_000_000;
-      assertTrue(
-          startMs >= tick,
-          "never early: run of " + f[0] + " started " + (tick - startMs) + " ms before its tick");
-      ticks.add(tick);
-      lateness.add(startMs - tick);
-    }
-    assertEquals(ticks.size(), ticks.stream().distinct().count(), "no tick ran twice: " + lines);
-    Map<Long, Run> runs = runs(c, job);
-    for (long t = (from + 999) / 1000 * 1000; t <= to; t += 1000) {
-      assertEquals(1, Collections.frequency(ticks, t), "tick " + t + " ran once: " + ticks);
-      assertEquals(Run.OK, runs.get(t).state(), "one ok result for tick " + t + ": " + runs);
-    }
-    return lateness;
   }
 
   @Test
@@ -152,7 +50,7 @@ class CronIT {
     add(
         c,
         "tick",
-        args(
+        Args.array(
             List.of("--schedule", "@every 1s", "--keep", "100", "--overlap", "allow"),
             logging(log, "0")));
     List<Conch.Run> ds = daemons(c, 3);
@@ -173,7 +71,7 @@ class CronIT {
   void killedWinnerLeavesAZombieThatIsNeverRerun() throws Exception {
     Conch c = new Conch(etcd.endpoint());
     Path log = c.file("log");
-    add(c, "slow", args(List.of("--schedule", "@every 2s"), logging(log, "30")));
+    add(c, "slow", Args.array(List.of("--schedule", "@every 2s"), logging(log, "30")));
     List<Conch.Run> ds =
         daemons(
             c,
@@ -227,7 +125,7 @@ class CronIT {
     add(
         c,
         "once",
-        args(List.of("--schedule", "@every 2s", "--overlap", "allow"), logging(log, "8")));
+        Args.array(List.of("--schedule", "@every 2s", "--overlap", "allow"), logging(log, "8")));
     List<Conch.Run> ds = daemons(c, 1);
     String[] first = Conch.awaitLines(log, 1, 30_000).get(0).split(" ");
     assertEquals(0, c.run("cron", "rm", "once").exit(0));
@@ -254,7 +152,10 @@ class CronIT {
   void aRestartedDaemonDoesNotCatchUp() {
     Conch c = new Conch(etcd.endpoint());
     Path log = c.file("log");
-    add(c, "catch", args(List.of("--schedule", "@every 1s", "--keep", "100"), logging(log, "0")));
+    add(
+        c,
+        "catch",
+        Args.array(List.of("--schedule", "@every 1s", "--keep", "100"), logging(log, "0")));
     List<Conch.Run> ds = daemons(c, 1);
     Conch.awaitLines(log, 1, 30_000);
     assertEquals(0, ds.get(0).stop());
@@ -276,7 +177,7 @@ class CronIT {
   void overlapSkipNeverStartsARunWhileAnotherIsGoing() {
     Conch c = new Conch(etcd.endpoint());
     Path log = c.file("log");
-    add(c, "busy", args(List.of("--schedule", "@every 1s"), logging(log, "2.5")));
+    add(c, "busy", Args.array(List.of("--schedule", "@every 1s"), logging(log, "2.5")));
     List<Conch.Run> ds = daemons(c, 2);
     Conch.awaitLines(
         log, 3, 30_000); // two skipped ticks between runs: the newest record is a skip, not the run
@@ -408,7 +309,7 @@ class CronIT {
     add(
         c,
         "lag",
-        args(List.of("--schedule", "@every 1s", "--overlap", "allow"), logging(log, "0")));
+        Args.array(List.of("--schedule", "@every 1s", "--overlap", "allow"), logging(log, "0")));
     List<Conch.Run> ds = daemons(c, 1, "--max-lateness", "1s");
     Conch.awaitLines(log, 1, 30_000);
     Procs.kill("STOP", ds.get(0).pid()); // as a long GC pause would: its armed tick fires late
@@ -477,7 +378,7 @@ class CronIT {
   }
 
   /** The one run of a job that ran (the others were skipped: it was still going). */
-  static Run firstRun(Map<Long, Run> runs) {
+  private static Run firstRun(Map<Long, Run> runs) {
     List<Run> ran = runs.values().stream().filter(r -> r.pid() != null).toList();
     assertEquals(1, ran.size(), "one run: " + runs);
     return ran.get(0);
@@ -487,7 +388,10 @@ class CronIT {
   void timeoutKillsARunAndRecordsItFailed() {
     Conch c = new Conch(etcd.endpoint());
     Path log = c.file("log");
-    add(c, "hang", args(List.of("--schedule", "@every 5s", "--timeout", "1s"), logging(log, "60")));
+    add(
+        c,
+        "hang",
+        Args.array(List.of("--schedule", "@every 5s", "--timeout", "1s"), logging(log, "60")));
     List<Conch.Run> ds = daemons(c, 1, "--kill-after", "500ms");
     long tick = Instant.parse(Conch.awaitLines(log, 1, 30_000).get(0).split(" ")[0]).toEpochMilli();
     Run r = awaitResult(c, "hang", tick);
@@ -546,7 +450,7 @@ class CronIT {
     add(
         c,
         "shown",
-        args(
+        Args.array(
             List.of("--schedule", "*/5 * * * *", "--tz", "Europe/Berlin", "--keep", "7"),
             logging(log, "0")));
     Conch.Run ls = c.run("cron", "ls", "--json");
@@ -576,7 +480,10 @@ class CronIT {
   void lsOfOneJobShowsAllItKeepsAndLsOfAllTheNewestFive() {
     Conch c = new Conch(etcd.endpoint());
     Path log = c.file("log");
-    add(c, "many", args(List.of("--schedule", "@every 1s", "--keep", "6"), logging(log, "0")));
+    add(
+        c,
+        "many",
+        Args.array(List.of("--schedule", "@every 1s", "--keep", "6"), logging(log, "0")));
     List<Conch.Run> ds = daemons(c, 1);
     Conch.awaitLines(log, 7, 60_000);
     ds.forEach(Conch.Run::stop);

@@ -4,6 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conch.cron.Run;
+import dev.conch.it.support.Args;
+import dev.conch.it.support.Conch;
+import dev.conch.it.support.Cron;
+import dev.conch.it.support.EtcdFixture;
+import dev.conch.it.support.Etcdctl;
+import dev.conch.it.support.Procs;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -80,8 +86,7 @@ class CronTrustIT {
             "readwrite",
             v1 + "daemons/");
     Path log = c.file("log");
-    CronIT.add(
-        editor, "j", CronIT.args(List.of("--schedule", "@every 1s"), CronIT.logging(log, "0")));
+    Cron.add(editor, "j", Args.array(List.of("--schedule", "@every 1s"), Cron.logging(log, "0")));
     for (String[] edit :
         List.of(
             new String[] {"cron", "add", "evil", "--schedule", "@every 1s", "--", "id"},
@@ -94,7 +99,7 @@ class CronTrustIT {
     Conch.Run daemon = conchd.start("daemon");
     Conch.awaitLines(log, 2, 30_000);
     assertEquals(0, daemon.stop(), daemon.stderr());
-    Map<Long, Run> runs = CronIT.runs(c, "j");
+    Map<Long, Run> runs = Cron.runs(c, "j");
     assertTrue(
         runs.values().stream().anyMatch(r -> Run.OK.equals(r.state())),
         "ran and recorded: " + runs);
@@ -115,10 +120,10 @@ class CronTrustIT {
   void aDaemonLeavesJobsItDoesNotAllowToDaemonsThatAllowThem() {
     Conch c = new Conch(etcd.endpoint());
     Path log = c.file("log");
-    CronIT.add(
+    Cron.add(
         c,
         "j",
-        CronIT.args(List.of("--schedule", "@every 1s", "--keep", "100"), CronIT.logging(log, "0")));
+        Args.array(List.of("--schedule", "@every 1s", "--keep", "100"), Cron.logging(log, "0")));
     Conch.Run strict = c.start("daemon", "--allow", "/opt/jobs/*", "--allow", "/usr/bin/true");
     Conch.Run open = c.start("daemon");
     String openLease = lease(open);
@@ -126,7 +131,7 @@ class CronTrustIT {
     Conch.awaitLines(log, 4, 30_000);
     assertEquals(0, strict.stop(), strict.stderr());
     assertEquals(0, open.stop(), open.stderr());
-    Map<Long, Run> runs = CronIT.runs(c, "j");
+    Map<Long, Run> runs = Cron.runs(c, "j");
     assertTrue(runs.size() >= 4, runs.toString());
     runs.values()
         .forEach(
@@ -146,21 +151,21 @@ class CronTrustIT {
   void aDaemonAloneRefusesWhatItDoesNotAllowAndRunsItOnceAllowed() {
     Conch c = new Conch(etcd.endpoint());
     Path log = c.file("log");
-    CronIT.add(c, "j", CronIT.args(List.of("--schedule", "@every 1s"), CronIT.logging(log, "0")));
+    Cron.add(c, "j", Args.array(List.of("--schedule", "@every 1s"), Cron.logging(log, "0")));
     Conch.Run strict = c.start("daemon", "--allow", "/bin/echo *");
     long end = System.nanoTime() + 30_000_000_000L;
     while (!strict.stderr().contains("not running job j") && System.nanoTime() < end)
       Procs.nap(50); // its one line says so
     Procs.nap(3_000); // three ticks in which nothing may run
-    assertEquals(Map.of(), CronIT.runs(c, "j"), "no tick claimed");
+    assertEquals(Map.of(), Cron.runs(c, "j"), "no tick claimed");
     assertEquals(List.of(), Conch.lines(log));
-    CronIT.add(c, "j", "--schedule", "@every 1s", "--", "/bin/echo", "allowed");
+    Cron.add(c, "j", "--schedule", "@every 1s", "--", "/bin/echo", "allowed");
     long until = System.nanoTime() + 30_000_000_000L;
-    while (CronIT.runs(c, "j").isEmpty() && System.nanoTime() < until)
+    while (Cron.runs(c, "j").isEmpty() && System.nanoTime() < until)
       Procs.nap(100); // the daemon records the run
     assertEquals(0, strict.stop(), strict.stderr());
     assertTrue(
-        CronIT.runs(c, "j").size() >= 1, "the new version is allowed and runs: " + strict.stderr());
+        Cron.runs(c, "j").size() >= 1, "the new version is allowed and runs: " + strict.stderr());
     assertEquals(
         1,
         strict.stderr().lines().filter(l -> l.contains("not running job j")).count(),

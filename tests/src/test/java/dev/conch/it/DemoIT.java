@@ -3,6 +3,8 @@ package dev.conch.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.conch.it.support.Conch;
+import dev.conch.it.support.Procs;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;

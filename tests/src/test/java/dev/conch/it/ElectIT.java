@@ -1,10 +1,16 @@
 package dev.conch.it;
 
+import static dev.conch.it.support.Shell.quote;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.conch.it.support.Conch;
+import dev.conch.it.support.EtcdFixture;
+import dev.conch.it.support.EtcdServer;
+import dev.conch.it.support.Etcdctl;
+import dev.conch.it.support.Procs;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,10 +23,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class ElectIT {
   @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
-
-  static String q(Path p) {
-    return "'" + p + "'";
-  }
 
   @Test
   void winnerRunsChildWithFencingTokenAndEnvironment() {
@@ -36,7 +38,7 @@ class ElectIT {
             "bash",
             "-c",
             "echo \"$CONCH_TOOL $CONCH_NAME $CONCH_REV $CONCH_LEASE $CONCH_KEY\" > "
-                + q(env)
+                + quote(env)
                 + "; sleep 30");
     List<String> line = List.of(Conch.awaitLines(env, 1, 20_000).get(0).split(" "));
     String key = c.prefix + "/v1/elect/office1/" + line.get(3);
@@ -76,7 +78,7 @@ class ElectIT {
             "--",
             "bash",
             "-c",
-            "echo $$ $(cut -d' ' -f5 /proc/$$/stat) > " + q(ids) + "; exec sleep 300");
+            "echo $$ $(cut -d' ' -f5 /proc/$$/stat) > " + quote(ids) + "; exec sleep 300");
     String[] pidPgid = Conch.awaitLines(ids, 1, 20_000).get(0).split(" ");
     String stat = java.nio.file.Files.readString(Path.of("/proc/" + group.pid() + "/stat"));
     String wrapperPgid = stat.substring(stat.lastIndexOf(')') + 2).split(" ")[2];
@@ -110,9 +112,9 @@ class ElectIT {
             "bash",
             "-c",
             "sleep 300 & echo $! > "
-                + q(left)
+                + quote(left)
                 + "; until [ -e "
-                + q(go)
+                + quote(go)
                 + " ]; do sleep 0.05; done; exit 0");
     long leftover = Long.parseLong(Conch.awaitLines(left, 1, 20_000).get(0));
     // the next holder looks whether the leftover still runs when its command starts
@@ -126,10 +128,10 @@ class ElectIT {
             "s=$(cut -d' ' -f3 /proc/"
                 + leftover
                 + "/stat 2>/dev/null); [ -n \"$s\" ] && [ \"$s\" != Z ] && echo alive > "
-                + q(seen)
+                + quote(seen)
                 + " || echo gone > "
-                + q(seen));
-    awaitKeys(c, 2);
+                + quote(seen));
+    c.awaitKeys(2);
     java.nio.file.Files.createFile(go);
     assertEquals(0, a.exit(20_000), a.stderr());
     assertFalse(Procs.alive(leftover), "the leftover is gone once conch exited");
@@ -146,15 +148,15 @@ class ElectIT {
     // each run lasts until the test says go: A ends only once B is queued behind it
     String job =
         "echo \"start $(date +%s%N) $CONCH_REV\" >> "
-            + q(log)
+            + quote(log)
             + "; until [ -e "
-            + q(go)
+            + quote(go)
             + " ]; do sleep 0.05; done; echo \"end $(date +%s%N) $CONCH_REV\" >> "
-            + q(log);
+            + quote(log);
     Conch.Run a = c.start("elect", "o", "--", "bash", "-c", job);
     Conch.awaitLines(log, 1, 20_000);
     Conch.Run b = c.start("elect", "o", "--", "bash", "-c", job);
-    awaitKeys(c, 2);
+    c.awaitKeys(2);
     assertEquals(1, Conch.lines(log).size(), "B queued while A still runs: " + Conch.lines(log));
     java.nio.file.Files.createFile(go);
     assertEquals(0, a.exit(20_000));
@@ -178,9 +180,9 @@ class ElectIT {
     Path log = c.file("log");
     String job =
         "echo \"$CONCH_REV $(date +%s%N)\" >> "
-            + q(log)
+            + quote(log)
             + "; sleep 0.3; echo \"$CONCH_REV $(date +%s%N)\" >> "
-            + q(log);
+            + quote(log);
     List<Conch.Run> runs = new java.util.ArrayList<>();
     for (int i = 0; i < 4; i++) runs.add(c.start("elect", "o", "--", "bash", "-c", job));
     for (Conch.Run r : runs) assertEquals(0, r.exit(30_000), r.stderr());
@@ -213,7 +215,7 @@ class ElectIT {
     Conch c = new Conch(etcd.endpoint());
     Path env = c.file("env");
     Conch.Run holder =
-        c.start("elect", "o", "--", "bash", "-c", "echo $CONCH_REV > " + q(env) + "; sleep 30");
+        c.start("elect", "o", "--", "bash", "-c", "echo $CONCH_REV > " + quote(env) + "; sleep 30");
     String rev = Conch.awaitLines(env, 1, 20_000).get(0);
     Conch.Run who = c.run("elect", "o", "--who");
     assertEquals(0, who.exit(0));
@@ -293,7 +295,7 @@ class ElectIT {
     Path ran = c.file("ran");
     for (String[] sig : new String[][] {{"TERM", "143"}, {"INT", "130"}, {"HUP", "129"}}) {
       Conch.Run w = c.start("elect", "o", "--", "touch", ran.toString());
-      awaitKeys(c, 2);
+      c.awaitKeys(2);
       long t0 = System.nanoTime();
       Procs.kill(sig[0], w.pid());
       assertEquals(Integer.parseInt(sig[1]), w.exit(10_000), sig[0]);
@@ -322,9 +324,9 @@ class ElectIT {
             "bash",
             "-c",
             "trap 'echo got-INT >> "
-                + q(log)
+                + quote(log)
                 + "' INT; echo up >> "
-                + q(log)
+                + quote(log)
                 + "; while :; do sleep 0.2; done");
     Conch.awaitLines(log, 1, 20_000);
     long t0 = System.nanoTime();
@@ -348,9 +350,9 @@ class ElectIT {
             "bash",
             "-c",
             "trap 'echo got-HUP >> "
-                + q(log)
+                + quote(log)
                 + "; exit 7' HUP; echo up >> "
-                + q(log)
+                + quote(log)
                 + "; while :; do sleep 0.1; done");
     Conch.awaitLines(log, 1, 20_000);
     Procs.kill("HUP", r.pid());
@@ -375,9 +377,9 @@ class ElectIT {
             "bash",
             "-c",
             "trap 'echo term $(date +%s%N) >> "
-                + q(log)
+                + quote(log)
                 + "' TERM; sleep 300 & echo $$ $! > "
-                + q(pids)
+                + quote(pids)
                 + "; while :; do sleep 0.1; done");
     String[] p = Conch.awaitLines(pids, 1, 20_000).get(0).split(" ");
     String lease = c.keys().get(0).substring(c.keys().get(0).lastIndexOf('/') + 1);
@@ -411,7 +413,7 @@ class ElectIT {
             "--",
             "bash",
             "-c",
-            "sleep 300 & echo $$ $! > " + q(pids) + "; wait");
+            "sleep 300 & echo $$ $! > " + quote(pids) + "; wait");
     String[] p = Conch.awaitLines(pids, 1, 20_000).get(0).split(" ");
     Procs.kill("STOP", r.pid());
     long t0 = System.nanoTime();
@@ -443,7 +445,7 @@ class ElectIT {
             "--",
             "bash",
             "-c",
-            "trap '' TERM; sleep 300 & echo $$ $! > " + q(pids) + "; wait");
+            "trap '' TERM; sleep 300 & echo $$ $! > " + quote(pids) + "; wait");
     String[] p = Conch.awaitLines(pids, 1, 20_000).get(0).split(" ");
     Procs.kill("KILL", r.pid());
     assertTrue(Procs.awaitDeath(Long.parseLong(p[0]), 3_000), "child gone once its wrapper died");
@@ -457,9 +459,9 @@ class ElectIT {
     // runs 1 and 2 fail at once, run 3 is stable (longer than --stable-after), run 4 fails at once
     String job =
         "n=$(($(wc -l < "
-            + q(log)
+            + quote(log)
             + " 2>/dev/null || echo 0) + 1)); echo $(date +%s%N) >> "
-            + q(log)
+            + quote(log)
             + "; [ $n = 3 ] && sleep 1.3; exit 1";
     Conch.Run r =
         c.start(
@@ -477,14 +479,13 @@ class ElectIT {
     List<String> l = Conch.awaitLines(log, 4, 30_000);
     Procs.kill("TERM", r.pid());
     r.exit(20_000);
-    long[] t = l.stream().mapToLong(Long::parseLong).toArray();
-    double g1 = (t[1] - t[0]) / 1e9;
-    double g2 = (t[2] - t[1]) / 1e9;
-    double g3 = (t[3] - t[2]) / 1e9 - 1.3;
-    System.out.printf("restart gaps: %.2f %.2f %.2f (after stable run)%n", g1, g2, g3);
-    assertTrue(g1 >= 0.95 && g1 < 1.8, "first backoff 1s: " + g1);
-    assertTrue(g2 >= 1.95 && g2 < 2.8, "second backoff 2s: " + g2);
-    assertTrue(g3 >= 0.95 && g3 < 1.8, "reset to 1s after a stable run, not 4s: " + g3);
+    assertPauses(
+        "after a stable run",
+        l,
+        new double[] {0, 0, 1.3},
+        new Pause(0.95, 1.8, "first backoff 1s"),
+        new Pause(1.95, 2.8, "second backoff 2s"),
+        new Pause(0.95, 1.8, "reset to 1s after a stable run, not 4s"));
   }
 
   @Test
@@ -502,7 +503,7 @@ class ElectIT {
             "bash",
             "-c",
             // a SIGTERM forwarded to a running command would end it with 3, not 143
-            "trap 'exit 3' TERM; echo \"$(date +%s%N) $CONCH_REV\" >> " + q(log) + "; exit 1");
+            "trap 'exit 3' TERM; echo \"$(date +%s%N) $CONCH_REV\" >> " + quote(log) + "; exit 1");
     List<String> l = Conch.awaitLines(log, 4, 30_000);
     long end = System.nanoTime() + 20_000_000_000L;
     while (r.stderr().lines().filter(x -> x.contains(" restart ")).count() < 4) {
@@ -515,14 +516,31 @@ class ElectIT {
     assertTrue(err.get(err.size() - 1).contains(" signalled exit=143 "), r.stderr());
     assertEquals(List.of(), c.keys(), "released");
     assertEquals(1, l.stream().map(x -> x.split(" ")[1]).distinct().count(), "one token: " + l);
-    long[] t = l.stream().mapToLong(x -> Long.parseLong(x.split(" ")[0])).toArray();
-    double g1 = (t[1] - t[0]) / 1e9;
-    double g2 = (t[2] - t[1]) / 1e9;
-    double g3 = (t[3] - t[2]) / 1e9;
-    System.out.printf("restart gaps with --backoff-max 1200ms: %.2f %.2f %.2f%n", g1, g2, g3);
-    assertTrue(g1 >= 0.95 && g1 < 1.8, "first backoff 1s: " + g1);
-    assertTrue(g2 >= 1.15 && g2 < 1.9, "then capped at 1.2s, not 2s: " + g2);
-    assertTrue(g3 >= 1.15 && g3 < 1.9, "still 1.2s, not 4s: " + g3);
+    assertPauses(
+        "with --backoff-max 1200ms",
+        l,
+        new double[] {0, 0, 0},
+        new Pause(0.95, 1.8, "first backoff 1s"),
+        new Pause(1.15, 1.9, "then capped at 1.2s, not 2s"),
+        new Pause(1.15, 1.9, "still 1.2s, not 4s"));
+  }
+
+  /** A pause between two runs of a --restart wrapper: [min, max) seconds, and what it shows. */
+  private record Pause(double min, double max, String shows) {}
+
+  /**
+   * The pauses between the runs of a --restart wrapper, each within its bounds: from the starts in
+   * {@code log} (each line's first field, date +%s%N), less how long the earlier run itself lasted
+   * ({@code ran}, seconds).
+   */
+  private static void assertPauses(String how, List<String> log, double[] ran, Pause... expected) {
+    long[] t = log.stream().mapToLong(x -> Long.parseLong(x.split(" ")[0])).toArray();
+    double[] g = new double[expected.length];
+    for (int i = 0; i < g.length; i++) g[i] = (t[i + 1] - t[i]) / 1e9 - ran[i];
+    System.out.printf("restart gaps %s: %.2f %.2f %.2f%n", how, g[0], g[1], g[2]);
+    for (int i = 0; i < g.length; i++)
+      assertTrue(
+          g[i] >= expected[i].min() && g[i] < expected[i].max(), expected[i].shows() + ": " + g[i]);
   }
 
   @Test
@@ -539,7 +557,7 @@ class ElectIT {
             "--",
             "bash",
             "-c",
-            "echo \"$CONCH_REV $CONCH_LEASE\" >> " + q(log) + "; sleep 300");
+            "echo \"$CONCH_REV $CONCH_LEASE\" >> " + quote(log) + "; sleep 300");
     String first = Conch.awaitLines(log, 1, 20_000).get(0);
     assertEquals(0, Etcdctl.run(etcd.endpoint(), "lease", "revoke", first.split(" ")[1]).code());
     String second = Conch.awaitLines(log, 2, 20_000).get(1);
@@ -587,19 +605,5 @@ class ElectIT {
     }
     assertEquals(List.of(), c.keys(), "nothing written");
     assertEquals(List.of(), Etcdctl.keys(etcd.endpoint(), "no-slash"), "nothing written");
-  }
-
-  static void awaitKeys(Conch c, int n) {
-    awaitKeysUnder(c, "/", n);
-  }
-
-  /** Waits until at least {@code n} keys exist under the Conch instance's prefix + {@code dir}. */
-  static void awaitKeysUnder(Conch c, String dir, int n) {
-    long end = System.nanoTime() + 20_000_000_000L;
-    while (Etcdctl.keys(c.endpoint, c.prefix + dir).size() < n) {
-      if (System.nanoTime() > end)
-        throw new AssertionError("expected " + n + " keys under " + dir + ": " + c.keys());
-      Procs.nap(50); // wrappers start in other processes; their keys are what we can see
-    }
   }
 }

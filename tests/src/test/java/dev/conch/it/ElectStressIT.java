@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conch.coord.Election;
+import dev.conch.it.support.Contenders;
+import dev.conch.it.support.EtcdFixture;
+import dev.conch.it.support.EtcdLoad;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;

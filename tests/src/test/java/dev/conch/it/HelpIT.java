@@ -1,9 +1,15 @@
 package dev.conch.it;
 
+import static dev.conch.it.support.ThisBuild.assertVersion;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conch.base.ExitCode;
+import dev.conch.it.support.Args;
+import dev.conch.it.support.Conch;
+import dev.conch.it.support.EtcdFixture;
+import dev.conch.it.support.Launch;
+import dev.conch.it.support.Procs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -23,16 +29,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class HelpIT {
   @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
-
-  static final List<String> CONNECTION_ENV =
-      List.of(
-          "CONCH_ENDPOINTS",
-          "CONCH_PREFIX",
-          "CONCH_USER",
-          "CONCH_PASSWORD",
-          "CONCH_CACERT",
-          "CONCH_CERT",
-          "CONCH_KEY");
 
   /**
    * Contract section 5, README's table, 71 (conchd --metrics cannot listen) and 99 (a bug: an
@@ -60,52 +56,50 @@ class HelpIT {
           new Page(
               List.of("elect"),
               HOLDING,
-              plus(
+              Args.cat(
                   CONNECTION,
-                  "--ttl",
-                  "10s",
-                  "--kill-after",
-                  "5s",
-                  "--backoff-max",
-                  "60s",
-                  "--stable-after",
-                  "60s")),
+                  List.of(
+                      "--ttl",
+                      "10s",
+                      "--kill-after",
+                      "5s",
+                      "--backoff-max",
+                      "60s",
+                      "--stable-after",
+                      "60s"))),
           new Page(
-              List.of("sema"), HOLDING, plus(CONNECTION, "--ttl", "10s", "--kill-after", "5s")),
+              List.of("sema"),
+              HOLDING,
+              Args.cat(CONNECTION, List.of("--ttl", "10s", "--kill-after", "5s"))),
           new Page(List.of("cron"), List.of("0", "1", "64", "69", "77", "99"), List.of()),
           new Page(
               List.of("cron", "add"),
               List.of("0", "64", "69", "77", "99"),
-              plus(CONNECTION, "--tz", "UTC", "--overlap", "skip", "--keep", "20")),
+              Args.cat(CONNECTION, List.of("--tz", "UTC", "--overlap", "skip", "--keep", "20"))),
           new Page(List.of("cron", "ls"), List.of("0", "1", "64", "69", "77", "99"), CONNECTION),
           new Page(List.of("cron", "rm"), List.of("0", "1", "64", "69", "77", "99"), CONNECTION),
           new Page(
               List.of("daemon"),
               List.of("0", "64", "69", "71", "77", "99"),
-              plus(
+              Args.cat(
                   CONNECTION,
-                  "--max-lateness",
-                  "10s",
-                  "--ttl",
-                  "10s",
-                  "--kill-after",
-                  "5s",
-                  "--grace",
-                  "30s")),
+                  List.of(
+                      "--max-lateness",
+                      "10s",
+                      "--ttl",
+                      "10s",
+                      "--kill-after",
+                      "5s",
+                      "--grace",
+                      "30s"))),
           new Page(List.of("completion"), List.of("0", "64"), List.of()));
-
-  static List<String> plus(List<String> a, String... b) {
-    List<String> all = new ArrayList<>(a);
-    all.addAll(List.of(b));
-    return all;
-  }
 
   @Test
   void everyCommandsHelpHasOptionsDefaultsEnvironmentExitCodesAndAnExample() {
     Conch c = new Conch(etcd.endpoint());
     // the defaults a user without any CONCH_* variable sees
     System.getenv().keySet().stream().filter(k -> k.startsWith("CONCH_")).forEach(c::without);
-    CONNECTION_ENV.forEach(c::without);
+    Conch.CONNECTION_ENV.forEach(c::without);
     for (Page page : PAGES) {
       List<String> args = new ArrayList<>(page.cmd());
       args.add("--help");
@@ -117,7 +111,7 @@ class HelpIT {
       assertTrue(CONTRACT_CODES.containsAll(page.codes()), name);
       assertTrue(help.matches("(?s).*\\nExamples?: conch .*"), name + ": an example\n" + help);
       if (!page.cmd().equals(List.of("completion"))) {
-        for (String v : CONNECTION_ENV)
+        for (String v : Conch.CONNECTION_ENV)
           assertTrue(
               section(help, "Environment").contains("  " + v + " "), name + ": " + v + "\n" + help);
       }
@@ -189,14 +183,14 @@ class HelpIT {
     Conch c = new Conch(etcd.endpoint());
     for (String tool : List.of("elect", "sema", "cron")) {
       Procs.Result alone =
-          LaunchIT.exec(c, Conch.ROOT, Map.of(), List.of("./jbang", tool + ".java", "--help"));
+          Launch.exec(c, Conch.ROOT, Map.of(), List.of("./jbang", tool + ".java", "--help"));
       assertEquals(0, alone.code(), alone.err());
       String sub = c.run(tool, "--help").stdout();
       assertTrue(alone.out().startsWith("Usage: " + tool + " "), alone.out());
       assertEquals(pastSynopsis(sub), pastSynopsis(alone.out()), tool);
     }
     Procs.Result version =
-        LaunchIT.exec(c, Conch.ROOT, Map.of(), List.of("./jbang", "sema.java", "--version"));
+        Launch.exec(c, Conch.ROOT, Map.of(), List.of("./jbang", "sema.java", "--version"));
     assertEquals(0, version.code(), version.err());
     assertVersion(version.out());
   }
@@ -214,21 +208,8 @@ class HelpIT {
     }
   }
 
-  /** One line; the Java is whichever runs conch (java on PATH), not necessarily the test's. */
-  static void assertVersion(String out) {
-    String v = Pattern.quote(VersionIT.VERSION);
-    assertTrue(
-        out.matches(
-            "conch "
-                + v
-                + " \\(lib dev\\.conch:conch-lib "
-                + v
-                + ", Java [0-9][0-9A-Za-z.+_-]*\\)\n"),
-        out);
-  }
-
   /** The codes of the "Exit codes:" section, in order. */
-  static List<String> exitCodes(String help) {
+  private static List<String> exitCodes(String help) {
     List<String> codes = new ArrayList<>();
     for (String line : section(help, "Exit codes:").split("\n")) {
       Matcher m = Pattern.compile("^  (\\S+) .*").matcher(line);
@@ -238,7 +219,7 @@ class HelpIT {
   }
 
   /** From the heading to the next blank line. */
-  static String section(String help, String heading) {
+  private static String section(String help, String heading) {
     int at = help.indexOf("\n" + heading);
     assertTrue(at >= 0, "no " + heading + " section:\n" + help);
     int end = help.indexOf("\n\n", at + 1);
@@ -246,7 +227,7 @@ class HelpIT {
   }
 
   /** An option's entry in the options list: its line and the indented lines that continue it. */
-  static String option(String help, String name) {
+  private static String option(String help, String name) {
     List<String> lines = help.lines().toList();
     for (int i = 0; i < lines.size(); i++) {
       if (lines.get(i).matches("\\s+(-\\w, )?" + Pattern.quote(name) + "[= ].*")) {
@@ -259,7 +240,7 @@ class HelpIT {
     throw new AssertionError(name + " is not in the options list:\n" + help);
   }
 
-  static String pastSynopsis(String help) {
+  private static String pastSynopsis(String help) {
     List<String> lines = help.lines().toList();
     int i = 1;
     while (i < lines.size() && lines.get(i).startsWith(" ")) i++;

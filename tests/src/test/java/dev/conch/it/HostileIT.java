@@ -9,6 +9,11 @@ import dev.conch.base.Durations;
 import dev.conch.base.Failure;
 import dev.conch.coord.Keys;
 import dev.conch.cron.Schedule;
+import dev.conch.it.support.Args;
+import dev.conch.it.support.Conch;
+import dev.conch.it.support.Cron;
+import dev.conch.it.support.EtcdFixture;
+import dev.conch.it.support.Etcdctl;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -155,8 +160,7 @@ class HostileIT {
                 "{\"job\":\"never\",\"schedule\":\"0 0 30 2 *\",\"tz\":\"UTC\",\"keep\":5,\"cmd\":[\"true\"]}")
             .code());
     Path log = c.file("log");
-    CronIT.add(
-        c, "good", CronIT.args(List.of("--schedule", "@every 1s"), CronIT.logging(log, "0")));
+    Cron.add(c, "good", Args.array(List.of("--schedule", "@every 1s"), Cron.logging(log, "0")));
     assertEquals(
         0,
         Etcdctl.run(

@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.conch.it.support.Conch;
+import dev.conch.it.support.EtcdFixture;
+import dev.conch.it.support.Procs;
+import dev.conch.it.support.ThisBuild;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -62,7 +66,7 @@ class JsonIT {
     assertEquals(7, h.get("ttl").asInt());
     assertEquals(
         List.of("bash", "-c"), List.of(h.get("cmd").get(0).asText(), h.get("cmd").get(1).asText()));
-    assertEquals(VersionIT.VERSION, h.get("version").asText());
+    assertEquals(ThisBuild.VERSION, h.get("version").asText());
     Instant.parse(h.get("started").asText());
 
     Conch.Run misuse = c.run("elect", "o", "--json", "--", "true");

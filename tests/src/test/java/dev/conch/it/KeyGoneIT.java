@@ -11,6 +11,8 @@ import dev.conch.coord.Semaphore;
 import dev.conch.coord.Slot;
 import dev.conch.etcd.Etcd;
 import dev.conch.etcd.Session;
+import dev.conch.it.support.EtcdFixture;
+import dev.conch.it.support.Etcdctl;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.DeleteOption;
 import java.time.Duration;

@@ -1,8 +1,14 @@
 package dev.conch.it;
 
+import static dev.conch.it.support.Shell.quote;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.conch.it.support.Conch;
+import dev.conch.it.support.EtcdFixture;
+import dev.conch.it.support.EtcdServer;
+import dev.conch.it.support.Etcdctl;
+import dev.conch.it.support.Procs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,8 +46,8 @@ class KeyLossIT {
     String command(String id, String then) {
       return "t=$(date +%s%N); r=$(printf 'c(\"%s\") = \"%s\"\\n\\nput /t-fence %s\\n\\n\\n' "
           + "\"$CONCH_KEY\" \"$CONCH_REV\" \"$CONCH_REV\" | etcdctl txn 2>&1 | head -1); "
-          + ("echo \"start " + id + " $CONCH_REV $r $t\" >> " + ElectIT.q(log) + "; ")
-          + ("trap 'echo \"end " + id + " $CONCH_REV $(date +%s%N)\" >> " + ElectIT.q(log))
+          + ("echo \"start " + id + " $CONCH_REV $r $t\" >> " + quote(log) + "; ")
+          + ("trap 'echo \"end " + id + " $CONCH_REV $(date +%s%N)\" >> " + quote(log))
           + "; exit 0' TERM; "
           + then;
     }
@@ -164,9 +170,9 @@ class KeyLossIT {
     List<Conch.Run> runs = new ArrayList<>();
     // H's command revokes W's lease and then exits: H deletes its key right after
     String revokeAndLeave =
-        ("while [ ! -e " + ElectIT.q(go) + " ]; do sleep 0.02; done; ")
-            + ("etcdctl lease revoke $(cat " + ElectIT.q(lease) + ") >/dev/null; ")
-            + ("echo \"end H $CONCH_REV $(date +%s%N)\" >> " + ElectIT.q(o.log));
+        ("while [ ! -e " + quote(go) + " ]; do sleep 0.02; done; ")
+            + ("etcdctl lease revoke $(cat " + quote(lease) + ") >/dev/null; ")
+            + ("echo \"end H $CONCH_REV $(date +%s%N)\" >> " + quote(o.log));
     Files.writeString(lease, holderAndWaiter(o, revokeAndLeave, runs));
     long loss = System.currentTimeMillis() * 1_000_000;
     Files.writeString(go, "");

@@ -1,15 +1,22 @@
 package dev.conch.it;
 
+import static dev.conch.it.support.Args.cat;
+import static dev.conch.it.support.Launch.REPORT;
+import static dev.conch.it.support.Launch.SEMA_REPORT;
+import static dev.conch.it.support.Launch.assertLed;
+import static dev.conch.it.support.Launch.assertRan;
+import static dev.conch.it.support.Launch.exec;
+import static dev.conch.it.support.ThisBuild.assertVersion;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.conch.it.support.Conch;
+import dev.conch.it.support.EtcdFixture;
+import dev.conch.it.support.Procs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,12 +33,6 @@ class LaunchIT {
   static final Path ROOT = Conch.ROOT;
   static final String JBANG = ROOT.resolve("jbang").toString();
   static final String CATALOG = ROOT.resolve("jbang-catalog.json").toString();
-
-  /** The child prints what conch told it; a leader's output is exactly this one line. */
-  static final List<String> REPORT =
-      List.of("--", "sh", "-c", "echo \"$CONCH_TOOL $CONCH_NAME $CONCH_REV\"");
-
-  static final List<String> SEMA_REPORT = cat(List.of("--max", "1"), REPORT);
 
   @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
 
@@ -177,7 +178,7 @@ class LaunchIT {
         help.out());
     Procs.Result version = exec(c, ROOT, Map.of(), List.of("./jbang", "conch.java", "--version"));
     assertEquals(0, version.code(), version.err());
-    HelpIT.assertVersion(version.out());
+    assertVersion(version.out());
     Procs.Result electHelp =
         exec(c, ROOT, Map.of(), List.of("./jbang", "conch.java", "elect", "--help"));
     assertEquals(0, electHelp.code(), electHelp.err());
@@ -256,48 +257,8 @@ class LaunchIT {
     }
   }
 
-  /**
-   * The child ran as leader of {@code office}: exit 0, exactly its one line on stdout, the office
-   * released.
-   */
-  static void assertLed(Conch c, String office, int code, String out, String err) {
-    assertRan(c, "elect " + office, code, out, err);
-  }
-
-  /**
-   * The child ran under {@code toolAndName} ("elect o1"): exit 0, exactly its one line on stdout,
-   * released.
-   */
-  static void assertRan(Conch c, String toolAndName, int code, String out, String err) {
-    assertEquals(0, code, err);
-    assertTrue(
-        out.matches(toolAndName + " [1-9][0-9]*\n"),
-        "stdout is the child's line only: [" + out + "] stderr: " + err);
-    assertFalse(err.contains("Downloading JDK"), "JBang used the JDK on PATH: " + err);
-    assertEquals(List.of(), c.keys(), "released");
-  }
-
-  /**
-   * Runs {@code cmd} in {@code cwd} with the Conch instance's connection environment plus {@code
-   * extra}.
-   */
-  static Procs.Result exec(Conch c, Path cwd, Map<String, String> extra, List<String> cmd) {
-    Map<String, String> env = new HashMap<>();
-    env.put("CONCH_ENDPOINTS", c.endpoint);
-    env.put("CONCH_PREFIX", c.prefix);
-    env.put("JBANG_NO_VERSION_CHECK", "true");
-    env.putAll(extra);
-    return Procs.run(cmd, env, cwd);
-  }
-
-  static List<String> cat(List<String> a, List<String> b) {
-    List<String> all = new ArrayList<>(a);
-    all.addAll(b);
-    return all;
-  }
-
   /** The files a careless install would touch in HOME, with their contents (empty when absent). */
-  static Map<String, Optional<String>> homeFiles(Path home) {
+  private static Map<String, Optional<String>> homeFiles(Path home) {
     Map<String, Optional<String>> m = new LinkedHashMap<>();
     for (String f :
         List.of(

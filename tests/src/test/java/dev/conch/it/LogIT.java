@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.conch.it.support.Conch;
+import dev.conch.it.support.Cron;
+import dev.conch.it.support.EtcdFixture;
+import dev.conch.it.support.Etcdctl;
+import dev.conch.it.support.Procs;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -177,7 +182,7 @@ class LogIT {
   @Test
   void theDaemonSaysUpEachRunStartedAndFinishedAndDown() {
     Conch c = new Conch(etcd.endpoint());
-    CronIT.add(c, "j", "--schedule", "@every 1s", "--", "sh", "-c", "exit 3");
+    Cron.add(c, "j", "--schedule", "@every 1s", "--", "sh", "-c", "exit 3");
     Conch.Run d = c.start("daemon", "--log-format", "json");
     long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     while (json(d.stderr()).stream().filter(n -> n.get("event").asText().equals("finished")).count()
@@ -208,9 +213,7 @@ class LogIT {
       assertEquals("failed", finished.get("state").asText());
       assertEquals(3, finished.get("exit").asInt());
       assertEquals(
-          CronIT.runs(c, "j")
-              .get(Instant.parse(started.get("tick").asText()).toEpochMilli())
-              .state(),
+          Cron.runs(c, "j").get(Instant.parse(started.get("tick").asText()).toEpochMilli()).state(),
           "failed",
           "the log says what etcd recorded");
     }

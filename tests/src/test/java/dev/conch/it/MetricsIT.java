@@ -5,6 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conch.cron.Run;
+import dev.conch.it.support.Conch;
+import dev.conch.it.support.Cron;
+import dev.conch.it.support.EtcdFixture;
+import dev.conch.it.support.EtcdServer;
+import dev.conch.it.support.Etcdctl;
+import dev.conch.it.support.Procs;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -94,13 +100,13 @@ class MetricsIT {
   @Test
   void twoDaemonsCountClaimedAndLostTicksRunsAndLateness() throws IOException {
     Conch c = new Conch(etcd.endpoint());
-    CronIT.add(c, "j", "--schedule", "@every 1s", "--", "true");
+    Cron.add(c, "j", "--schedule", "@every 1s", "--", "true");
     int[] ports = {EtcdServer.freePort(), EtcdServer.freePort()};
     List<Conch.Run> ds =
         List.of(
             c.start("daemon", "--metrics", "127.0.0.1:" + ports[0]),
             c.start("daemon", "--metrics", "127.0.0.1:" + ports[1]));
-    ElectIT.awaitKeysUnder(c, "/v1/daemons/", 2);
+    c.awaitKeysUnder("/v1/daemons/", 2);
     assertEquals(404, get(ports[0], "/").statusCode());
     assertEquals(404, get(ports[0], "/metrics/x").statusCode());
     Map<String, Double> first = scrape(ports[0]);
@@ -124,7 +130,7 @@ class MetricsIT {
       double ok = sum(s, "conch_cron_runs_total{job=\"j\",state=\"ok\"}");
       double started = sum(s, "conch_cron_start_lateness_seconds_count");
       long recorded =
-          CronIT.runs(c, "j").values().stream().filter(r -> r.state().equals(Run.OK)).count();
+          Cron.runs(c, "j").values().stream().filter(r -> r.state().equals(Run.OK)).count();
       if (claimed == ok && ok == started && started == recorded) {
         System.out.printf(
             "two daemons: %.0f ticks claimed, %.0f lost to the other, %.0f runs ok, %d recorded; lateness sum %.3f s%n",
@@ -159,7 +165,7 @@ class MetricsIT {
   void aLostLeaseCountsTheRunItTerminated() throws IOException {
     Conch c = new Conch(etcd.endpoint());
     Path log = c.file("log");
-    CronIT.add(
+    Cron.add(
         c,
         "long",
         "--schedule",
@@ -198,12 +204,12 @@ class MetricsIT {
   void etcdErrorsAreCountedWhileEtcdIsSilentAndMetricsStillServed() throws IOException {
     try (EtcdServer own = EtcdServer.start()) {
       Conch c = new Conch(own.endpoint);
-      CronIT.add(c, "j", "--schedule", "@every 1s", "--", "true");
+      Cron.add(c, "j", "--schedule", "@every 1s", "--", "true");
       int port = EtcdServer.freePort();
       Conch.Run d =
           c.start(
               "daemon", "--metrics", "127.0.0.1:" + port, "--dial-timeout", "2s", "--ttl", "30s");
-      ElectIT.awaitKeysUnder(c, "/v1/daemons/", 1);
+      c.awaitKeysUnder("/v1/daemons/", 1);
       scrapeUntil(port, m -> value(m, "conch_cron_ticks_claimed_total{job=\"j\"}") >= 1);
       own.freeze();
       try {

@@ -5,6 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conch.base.Json;
 import dev.conch.cron.Run;
+import dev.conch.it.support.Args;
+import dev.conch.it.support.Conch;
+import dev.conch.it.support.Cron;
+import dev.conch.it.support.EtcdFixture;
+import dev.conch.it.support.Releases;
+import dev.conch.it.support.Sema;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -80,7 +86,7 @@ class MixedVersionIT {
     String go = "until [ -e '" + c.file("go-" + tag) + "' ]; do sleep 0.05; done";
     String script = "echo " + String.format(line, "start") + "; " + go + "; echo ";
     Conch.Run r = c.start("elect", "o", "--", "bash", "-c", script + String.format(line, "end"));
-    ElectIT.awaitKeys(c, keys);
+    c.awaitKeys(keys);
     return r;
   }
 
@@ -145,12 +151,12 @@ class MixedVersionIT {
               + log
               + "'";
       Conch c = tag.startsWith("o") ? p.old : p.cur;
-      runs.add(SemaIT.queueScript(c, script, "--max", Integer.toString(max)).run());
+      runs.add(Sema.queueScript(c, script, "--max", Integer.toString(max)).run());
     }
     Conch.awaitLines(log, max, 20_000);
     // a holder of each version, and each version's --who lists both
     for (Conch reader : List.of(p.old, p.cur))
-      assertEquals(List.of(runs.get(0).pid(), runs.get(1).pid()), SemaIT.holderPids(reader));
+      assertEquals(List.of(runs.get(0).pid(), runs.get(1).pid()), Sema.holderPids(reader));
     Files.createFile(go);
     for (Conch.Run r : runs) assertEquals(0, r.exit(60_000), r.stderr());
     // the log, appended (O_APPEND) by each child: an end is written before its wrapper releases
@@ -191,17 +197,17 @@ class MixedVersionIT {
   void cronDaemonsOfBothVersionsRunEveryTickOnceAndEachLsReadsTheOthersRecords() {
     Pair p = pair();
     Path log = p.cur.file("log");
-    CronIT.add( // the previous release writes the job; the current daemon must read it
+    Cron.add( // the previous release writes the job; the current daemon must read it
         p.old,
         "tick",
-        CronIT.args(
+        Args.array(
             List.of("--schedule", "@every 1s", "--keep", "100", "--overlap", "allow"),
-            CronIT.logging(log, "0")));
+            Cron.logging(log, "0")));
     Conch.Run dOld = p.old.start("daemon");
     Conch.Run dCur = p.cur.start("daemon");
-    ElectIT.awaitKeysUnder(p.cur, "/v1/daemons/", 2);
-    long from = CronIT.awaitUp(List.of(dOld, dCur)) + 1000;
-    CronIT.awaitTick(log, from + 8000, 40_000);
+    p.cur.awaitKeysUnder("/v1/daemons/", 2);
+    long from = Cron.awaitUp(List.of(dOld, dCur)) + 1000;
+    Cron.awaitTick(log, from + 8000, 40_000);
     // each version's ls lists both daemons, with the other's host, pid and version
     Map<Object, String> byLease = new HashMap<>();
     for (Conch reader : List.of(p.old, p.cur)) {
@@ -222,11 +228,11 @@ class MixedVersionIT {
     }
     long to = System.currentTimeMillis() - 1000;
     for (Conch.Run d : List.of(dOld, dCur)) assertEquals(0, d.stop(), d.stderr());
-    CronIT.assertEveryTickOnce(p.cur, "tick", log, from, to);
+    Cron.assertEveryTickOnce(p.cur, "tick", log, from, to);
     // each version's ls shows the same records, those etcd holds, whichever daemon wrote them
-    Map<Long, Run> stored = CronIT.runs(p.cur, "tick");
-    List<String> shownOld = shown(CronIT.shownRuns(p.old, "tick"));
-    assertEquals(shownOld, shown(CronIT.shownRuns(p.cur, "tick")));
+    Map<Long, Run> stored = Cron.runs(p.cur, "tick");
+    List<String> shownOld = shown(Cron.shownRuns(p.old, "tick"));
+    assertEquals(shownOld, shown(Cron.shownRuns(p.cur, "tick")));
     assertEquals(stored.size(), shownOld.size(), shownOld.toString());
     Map<String, Integer> won = new HashMap<>();
     for (Run r : stored.values()) won.merge(byLease.get(r.daemon()), 1, Integer::sum);

@@ -1,8 +1,12 @@
 package dev.conch.it;
 
+import static dev.conch.it.support.Shell.quote;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.conch.it.support.Conch;
+import dev.conch.it.support.EtcdServer;
+import dev.conch.it.support.Procs;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -48,9 +52,9 @@ class PartitionIT {
             "bash",
             "-c",
             "trap 'echo term $(date +%s%N) >> "
-                + ElectIT.q(log)
+                + quote(log)
                 + "; exit 143' TERM; echo up $(date +%s%N) >> "
-                + ElectIT.q(log)
+                + quote(log)
                 + "; while :; do sleep 0.1; done");
     Conch.awaitLines(log, 1, 20_000);
     long frozenAt = System.currentTimeMillis() * 1_000_000;
@@ -86,7 +90,7 @@ class PartitionIT {
             "--",
             "bash",
             "-c",
-            "echo $CONCH_REV >> " + ElectIT.q(log) + "; sleep 300");
+            "echo $CONCH_REV >> " + quote(log) + "; sleep 300");
     Conch.awaitLines(log, 1, 20_000);
     etcd.freeze();
     Procs.nap(

@@ -1,10 +1,14 @@
 package dev.conch.it;
 
+import static dev.conch.it.support.Shell.quote;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.conch.it.support.Conch;
+import dev.conch.it.support.EtcdServer;
+import dev.conch.it.support.Procs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,10 +111,6 @@ class ReadmeIT {
       }
     }
     return -1;
-  }
-
-  static String quote(String s) {
-    return "'" + s.replace("'", "'\\''") + "'";
   }
 
   /**

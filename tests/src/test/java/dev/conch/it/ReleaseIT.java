@@ -1,14 +1,20 @@
 package dev.conch.it;
 
-import static dev.conch.it.LaunchIT.REPORT;
-import static dev.conch.it.LaunchIT.SEMA_REPORT;
-import static dev.conch.it.LaunchIT.assertLed;
-import static dev.conch.it.LaunchIT.assertRan;
-import static dev.conch.it.LaunchIT.cat;
+import static dev.conch.it.support.Args.cat;
+import static dev.conch.it.support.Launch.REPORT;
+import static dev.conch.it.support.Launch.SEMA_REPORT;
+import static dev.conch.it.support.Launch.assertLed;
+import static dev.conch.it.support.Launch.assertRan;
+import static dev.conch.it.support.Launch.exec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.conch.it.support.Conch;
+import dev.conch.it.support.EtcdFixture;
+import dev.conch.it.support.Procs;
+import dev.conch.it.support.StaticSite;
+import dev.conch.it.support.ThisBuild;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +40,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReleaseIT {
   static final Path ROOT = Conch.ROOT;
-  static final String V = VersionIT.VERSION;
+  static final String V = ThisBuild.VERSION;
 
   @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
 
@@ -111,7 +117,7 @@ class ReleaseIT {
     Path conch = cwd.resolveSibling("jbang-dir/bin/conch");
     assertTrue(Files.isExecutable(conch), install.err());
     Procs.Result r =
-        LaunchIT.exec(
+        exec(
             c,
             cwd,
             machineEnv(cwd),
@@ -161,14 +167,14 @@ class ReleaseIT {
   static void runsWithoutJBang(Path conch, String office) {
     Conch c = new Conch(etcd.endpoint());
     Map<String, String> env = Map.of("PATH", systemPath(), "HOME", tmp.resolve("home").toString());
-    Procs.Result which = LaunchIT.exec(c, tmp, env, List.of("bash", "-c", "command -v jbang"));
+    Procs.Result which = exec(c, tmp, env, List.of("bash", "-c", "command -v jbang"));
     assertEquals(1, which.code(), "no jbang on this PATH: " + which.out());
-    Procs.Result v = LaunchIT.exec(c, tmp, env, List.of(conch.toString(), "--version"));
+    Procs.Result v = exec(c, tmp, env, List.of(conch.toString(), "--version"));
     assertTrue(
         v.out().startsWith("conch " + V + " (lib dev.conch:conch-lib " + V), v.out() + v.err());
     List<String> cmd = new ArrayList<>(List.of(conch.toString(), "elect", office));
     cmd.addAll(REPORT);
-    Procs.Result r = LaunchIT.exec(c, tmp, env, cmd);
+    Procs.Result r = exec(c, tmp, env, cmd);
     assertLed(c, office, r.code(), r.out(), r.err());
   }
 
@@ -224,7 +230,7 @@ class ReleaseIT {
   static Procs.Result jbang(Conch c, Path cwd, List<String> args) {
     // by its path: a child's PATH is not where Java looks for the program itself
     String jbang = cwd.resolveSibling("bin/jbang").toString();
-    return LaunchIT.exec(c, cwd, machineEnv(cwd), cat(List.of(jbang), args));
+    return exec(c, cwd, machineEnv(cwd), cat(List.of(jbang), args));
   }
 
   static Path mkdirs(Path dir) {

@@ -2,6 +2,7 @@ package dev.conch.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.conch.it.support.Conch;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

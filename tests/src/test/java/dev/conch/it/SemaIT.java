@@ -1,17 +1,23 @@
 package dev.conch.it;
 
+import static dev.conch.it.support.Sema.holderPids;
+import static dev.conch.it.support.Sema.queueScript;
+import static dev.conch.it.support.Sema.who;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.conch.it.support.Conch;
+import dev.conch.it.support.EtcdFixture;
+import dev.conch.it.support.Etcdctl;
+import dev.conch.it.support.Procs;
+import dev.conch.it.support.Sema.Queued;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -21,72 +27,39 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class SemaIT {
   @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
 
-  /** A started contender and its key in the queue. */
-  record Queued(Conch.Run run, String key) {}
-
   /**
    * A contender whose command announces itself in {@code up-<tag>} and runs until stopped; returns
    * once it has queued, so the next contender's create revision is higher.
    */
-  static Queued queue(Conch c, String tag, String... opts) {
+  private static Queued queue(Conch c, String tag, String... opts) {
     return queueScript(c, "echo $CONCH_REV > '" + c.file("up-" + tag) + "'; exec sleep 300", opts);
   }
 
-  /** A contender on semaphore {@code s} running {@code bash -c script}, once it has queued. */
-  static Queued queueScript(Conch c, String script, String... opts) {
-    List<String> args = new ArrayList<>(List.of("sema", "s"));
-    args.addAll(List.of(opts));
-    args.addAll(List.of("--", "bash", "-c", script));
-    List<String> before = c.keys();
-    Conch.Run r = c.start(args.toArray(String[]::new));
-    ElectIT.awaitKeys(c, before.size() + 1);
-    List<String> added = new ArrayList<>(c.keys());
-    added.removeAll(before);
-    assertEquals(1, added.size(), "one new key: " + added);
-    return new Queued(r, added.get(0));
-  }
-
-  static Conch.Run contender(Conch c, String tag, String... opts) {
+  private static Conch.Run contender(Conch c, String tag, String... opts) {
     return queue(c, tag, opts).run();
   }
 
   /** The CONCH_REV a contender's command started with, once it has. */
-  static long startedWith(Conch c, String tag) {
+  private static long startedWith(Conch c, String tag) {
     return Long.parseLong(Conch.awaitLines(c.file("up-" + tag), 1, 20_000).get(0));
-  }
-
-  /** The holders' pids, in rank order, from {@code --who --json}. */
-  static List<Long> holderPids(Conch c) {
-    Conch.Run w = who(c, "--json");
-    assertEquals(0, w.exit(0), w.stderr());
-    List<Long> pids = new ArrayList<>();
-    Matcher m = Pattern.compile("\"pid\":(\\d+)").matcher(w.stdout());
-    while (m.find()) pids.add(Long.parseLong(m.group(1)));
-    return pids;
   }
 
   /**
    * Nothing announces that a command did not start: give a wrongly promoted second waiter time to.
    */
-  static void assertStaysIdle(Conch c, String tag) {
+  private static void assertStaysIdle(Conch c, String tag) {
     Procs.nap(1_000);
     assertFalse(running(c, tag), tag + " started, but only one slot was freed");
   }
 
-  static List<String> without(List<String> keys, String key) {
+  private static List<String> without(List<String> keys, String key) {
     List<String> rest = new ArrayList<>(keys);
     assertTrue(rest.remove(key), key + " in " + keys);
     return rest;
   }
 
-  static boolean running(Conch c, String tag) {
+  private static boolean running(Conch c, String tag) {
     return Files.exists(c.file("up-" + tag));
-  }
-
-  static Conch.Run who(Conch c, String... more) {
-    List<String> args = new ArrayList<>(List.of("sema", "s", "--who"));
-    args.addAll(List.of(more));
-    return c.run(args.toArray(String[]::new));
   }
 
   @Test

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conch.coord.Semaphore;
 import dev.conch.etcd.Etcd;
+import dev.conch.it.support.Contenders;
+import dev.conch.it.support.EtcdFixture;
+import dev.conch.it.support.EtcdLoad;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.GetOption;
 import java.time.Duration;

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.conch.it.support.Conch;
+import dev.conch.it.support.EtcdFixture;
+import dev.conch.it.support.Procs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -159,18 +162,7 @@ class SystemdIT {
     assertEquals(0, help.exit(10_000), help.stderr());
     String section = help.stdout().substring(help.stdout().indexOf("Environment"));
     Map<String, String> env = envFile(true);
-    assertTrue(
-        env.keySet()
-            .containsAll(
-                List.of(
-                    "CONCH_ENDPOINTS",
-                    "CONCH_PREFIX",
-                    "CONCH_USER",
-                    "CONCH_PASSWORD",
-                    "CONCH_CACERT",
-                    "CONCH_CERT",
-                    "CONCH_KEY")),
-        env.toString());
+    assertTrue(env.keySet().containsAll(Conch.CONNECTION_ENV), env.toString());
     for (String k : env.keySet())
       assertTrue(section.contains("  " + k + " "), k + " is not in conch --help: " + section);
   }

@@ -4,6 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.conch.it.support.Conch;
+import dev.conch.it.support.EtcdFixture;
+import dev.conch.it.support.EtcdServer;
+import dev.conch.it.support.Etcdctl;
+import dev.conch.it.support.Pki;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

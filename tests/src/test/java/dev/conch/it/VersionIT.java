@@ -1,8 +1,11 @@
 package dev.conch.it;
 
+import static dev.conch.it.support.ThisBuild.VERSION;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.conch.it.support.Conch;
+import dev.conch.it.support.Procs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,10 +21,11 @@ import org.junit.jupiter.api.Test;
  * {@code scripts/set-version.sh} changes every place that must spell it out.
  */
 class VersionIT {
-  /** The version this build is: the root pom's, passed by surefire (tests/pom.xml). */
-  static final String VERSION = System.getProperty("conch.version");
-
   static final List<String> SCRIPTS = List.of("conch.java", "elect.java", "sema.java", "cron.java");
+
+  /** The modules' poms, each naming the root pom's version as its parent's. */
+  static final List<String> POMS = List.of("lib/pom.xml", "tests/pom.xml", "bench/pom.xml");
+
   static final Path ROOT = Conch.ROOT;
 
   @Test
@@ -30,8 +34,7 @@ class VersionIT {
     assertEquals(
         VERSION + "\n", Procs.run(List.of(script("version.sh").toString()), Map.of()).out());
     for (String s : SCRIPTS) assertEquals(List.of(VERSION), deps(ROOT.resolve(s)), s);
-    for (String pom : List.of("lib/pom.xml", "tests/pom.xml"))
-      assertEquals(VERSION, parentVersion(ROOT.resolve(pom)), pom);
+    for (String pom : POMS) assertEquals(VERSION, parentVersion(ROOT.resolve(pom)), pom);
     assertTrue(Files.readString(ROOT.resolve("README.md")).contains(readme(VERSION)), "README");
     Conch.Run r = new Conch("http://127.0.0.1:1").run("--version");
     assertEquals(0, r.exit(0), r.stderr());
@@ -44,9 +47,8 @@ class VersionIT {
   void setVersionRewritesEveryPlace() throws IOException {
     Path tmp = Files.createTempDirectory("conch-version-");
     try {
-      for (String f :
-          List.of("pom.xml", "lib/pom.xml", "tests/pom.xml", "README.md", "scripts/version.sh"))
-        copy(f, tmp);
+      for (String f : List.of("pom.xml", "README.md", "scripts/version.sh")) copy(f, tmp);
+      for (String pom : POMS) copy(pom, tmp);
       for (String s : SCRIPTS) copy(s, tmp);
       copy("scripts/set-version.sh", tmp);
       Path set = tmp.resolve("scripts/set-version.sh");
@@ -60,8 +62,7 @@ class VersionIT {
       String v = Procs.run(List.of(tmp.resolve("scripts/version.sh").toString()), Map.of()).out();
       assertEquals("9.8.7\n", v);
       for (String s : SCRIPTS) assertEquals(List.of("9.8.7"), deps(tmp.resolve(s)), s);
-      for (String pom : List.of("lib/pom.xml", "tests/pom.xml"))
-        assertEquals("9.8.7", parentVersion(tmp.resolve(pom)), pom);
+      for (String pom : POMS) assertEquals("9.8.7", parentVersion(tmp.resolve(pom)), pom);
       assertTrue(Files.readString(tmp.resolve("README.md")).contains(readme("9.8.7")), "README");
       // only the project's version moved: the dependencies' versions are not touched
       assertEquals(
@@ -74,23 +75,23 @@ class VersionIT {
   }
 
   /** The README's example of {@code conch --version}. */
-  static String readme(String v) {
+  private static String readme(String v) {
     return "`conch " + v + " (lib dev.conch:conch-lib " + v + ", Java ";
   }
 
-  static Path script(String name) {
+  private static Path script(String name) {
     return ROOT.resolve("scripts").resolve(name);
   }
 
   /** The versions of dev.conch:conch-lib that a script's //DEPS lines name. */
-  static List<String> deps(Path script) throws IOException {
+  private static List<String> deps(Path script) throws IOException {
     Matcher m =
         Pattern.compile("^//DEPS dev\\.conch:conch-lib:(\\S+)$", Pattern.MULTILINE)
             .matcher(Files.readString(script));
     return m.results().map(r -> r.group(1)).toList();
   }
 
-  static String parentVersion(Path pom) throws IOException {
+  private static String parentVersion(Path pom) throws IOException {
     Matcher m =
         Pattern.compile("<parent>.*?<version>([^<]*)</version>.*?</parent>", Pattern.DOTALL)
             .matcher(Files.readString(pom));

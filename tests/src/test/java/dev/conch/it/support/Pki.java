@@ -1,4 +1,4 @@
-package dev.conch.it;
+package dev.conch.it.support;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package dev.conch.it;
+package dev.conch.it.support;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,6 +24,18 @@ import java.util.regex.Pattern;
 public final class Conch {
   public static final Path ROOT =
       Path.of(System.getProperty("conch.root", "..")).toAbsolutePath().normalize();
+
+  /** The variables every tool reads to connect (contract section 2). */
+  public static final List<String> CONNECTION_ENV =
+      List.of(
+          "CONCH_ENDPOINTS",
+          "CONCH_PREFIX",
+          "CONCH_USER",
+          "CONCH_PASSWORD",
+          "CONCH_CACERT",
+          "CONCH_CERT",
+          "CONCH_KEY");
+
   private static final AtomicInteger SEQ = new AtomicInteger();
   private static String classpath;
 
@@ -167,6 +179,20 @@ public final class Conch {
 
   public List<String> keys() {
     return Etcdctl.keys(endpoint, prefix + "/");
+  }
+
+  public void awaitKeys(int n) {
+    awaitKeysUnder("/", n);
+  }
+
+  /** Waits until at least {@code n} keys exist under this instance's prefix + {@code dir}. */
+  public void awaitKeysUnder(String dir, int n) {
+    long end = System.nanoTime() + 20_000_000_000L;
+    while (Etcdctl.keys(endpoint, prefix + dir).size() < n) {
+      if (System.nanoTime() > end)
+        throw new AssertionError("expected " + n + " keys under " + dir + ": " + keys());
+      Procs.nap(50); // wrappers start in other processes; their keys are what we can see
+    }
   }
 
   public Path file(String name) {

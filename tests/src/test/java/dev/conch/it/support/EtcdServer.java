@@ -1,4 +1,4 @@
-package dev.conch.it;
+package dev.conch.it.support;
 
 import dev.conch.etcd.Connection;
 import dev.conch.etcd.Etcd;
@@ -89,7 +89,7 @@ public final class EtcdServer implements AutoCloseable {
               "--initial-advertise-peer-urls",
               "http://127.0.0.1:" + peers.get(i)));
       commands.add(
-          concat(
+          Args.cat(
               List.of(
                   "etcd",
                   "--name",
@@ -118,7 +118,7 @@ public final class EtcdServer implements AutoCloseable {
       if (pki != null) {
         commands.set(
             i,
-            concat(
+            Args.cat(
                 commands.get(i),
                 List.of(
                     "--cert-file",
@@ -243,12 +243,6 @@ public final class EtcdServer implements AutoCloseable {
         "conch",
         "CONCH_PASSWORD",
         CONCH_PASSWORD);
-  }
-
-  private static List<String> concat(List<String> a, List<String> b) {
-    List<String> all = new ArrayList<>(a);
-    all.addAll(b);
-    return all;
   }
 
   public int size() {

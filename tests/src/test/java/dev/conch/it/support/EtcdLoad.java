@@ -1,4 +1,4 @@
-package dev.conch.it;
+package dev.conch.it.support;
 
 import java.io.IOException;
 import java.net.URI;
@@ -10,9 +10,9 @@ import java.net.http.HttpResponse;
  * etcd's own count of the work clients gave it, from every member's {@code /metrics}: what the herd
  * checks compare. Lease grants and keepalives are left out (they do not depend on the queue).
  */
-record EtcdLoad(long kvRequests, long watchMessages) {
+public record EtcdLoad(long kvRequests, long watchMessages) {
   /** Summed over the members in {@code endpoints} (comma-separated). */
-  static EtcdLoad read(String endpoints) throws IOException, InterruptedException {
+  public static EtcdLoad read(String endpoints) throws IOException, InterruptedException {
     long kv = 0, watch = 0;
     HttpClient http = HttpClient.newHttpClient();
     for (String member : endpoints.split(",")) {
@@ -37,7 +37,7 @@ record EtcdLoad(long kvRequests, long watchMessages) {
         .sum();
   }
 
-  EtcdLoad since(EtcdLoad before) {
+  public EtcdLoad since(EtcdLoad before) {
     return new EtcdLoad(kvRequests - before.kvRequests, watchMessages - before.watchMessages);
   }
 }

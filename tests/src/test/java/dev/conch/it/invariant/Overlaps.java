@@ -1,4 +1,4 @@
-package dev.conch.it;
+package dev.conch.it.invariant;
 
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,4 +1,4 @@
-package dev.conch.it;
+package dev.conch.it.support;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -77,7 +77,7 @@ public final class Procs {
     }
   }
 
-  static String read(java.io.InputStream in) {
+  public static String read(java.io.InputStream in) {
     try (in) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {

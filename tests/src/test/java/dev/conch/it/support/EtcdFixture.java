@@ -1,4 +1,4 @@
-package dev.conch.it;
+package dev.conch.it.support;
 
 import io.etcd.jetcd.Client;
 import org.junit.jupiter.api.extension.AfterAllCallback;

@@ -1,4 +1,4 @@
-package dev.conch.it;
+package dev.conch.it.support;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -17,20 +17,20 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * listens on 127.0.0.2, loopback too: JBang trusts http://127.0.0.1 and localhost without asking,
  * so a site there would not show that a user must {@code jbang trust add} a real one.
  */
-final class StaticSite implements AutoCloseable {
-  static final String HOST = "127.0.0.2";
-  final Path root;
-  final List<String> served = new CopyOnWriteArrayList<>();
+public final class StaticSite implements AutoCloseable {
+  public static final String HOST = "127.0.0.2";
+  public final Path root;
+  public final List<String> served = new CopyOnWriteArrayList<>();
   private final HttpServer server;
 
-  StaticSite(Path root) throws IOException {
+  public StaticSite(Path root) throws IOException {
     this.root = root.toAbsolutePath().normalize();
     server = HttpServer.create(new InetSocketAddress(HOST, 0), 0);
     server.createContext("/", this::handle);
     server.start();
   }
 
-  String url() {
+  public String url() {
     return "http://" + HOST + ":" + server.getAddress().getPort();
   }
 

@@ -1,4 +1,4 @@
-package dev.conch.it;
+package dev.conch.it.invariant;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package dev.conch.it;
+package dev.conch.it.support;
 
 import dev.conch.coord.Holder;
 import dev.conch.coord.Slot;
@@ -23,9 +23,9 @@ import java.util.function.Function;
  * Many sessions contending at once, a thread each: how the stress tests and the benchmark load a
  * semaphore or an office.
  */
-final class Contenders {
+public final class Contenders {
   /** What one contender does with its session. */
-  interface Body {
+  public interface Body {
     void run(Session session) throws Exception;
   }
 
@@ -35,7 +35,7 @@ final class Contenders {
    * Opens {@code n} sessions, runs {@code body} for each at once, waits for all and closes them;
    * the seconds from the start of the first body to the end of the last.
    */
-  static double run(Client client, int n, Body body) throws Exception {
+  public static double run(Client client, int n, Body body) throws Exception {
     List<Session> sessions = new ArrayList<>();
     for (int i = 0; i < n; i++) sessions.add(Session.open(client, 60, Duration.ofSeconds(5)));
     ExecutorService pool = Executors.newFixedThreadPool(n);
@@ -62,10 +62,10 @@ final class Contenders {
    * One acquisition: the revision of the read that granted it, the key's create revision and name,
    * and when the contender saw it (nanoTime).
    */
-  record Acquisition(long at, long rev, String key, long seen) {}
+  public record Acquisition(long at, long rev, String key, long seen) {}
 
   /** What a cycle saw: every acquisition, the most holding and waiting at once, the withdrawals. */
-  record Cycle(
+  public record Cycle(
       List<Acquisition> acquisitions,
       int mostHolding,
       int mostWaiting,
@@ -80,7 +80,7 @@ final class Contenders {
    * (its name is the lease), which would wake the successor by itself and hide a missed deletion. A
    * wait longer than {@code patience} fails the cycle: a lost wake-up must fail, not hang.
    */
-  static Cycle cycle(
+  public static Cycle cycle(
       Client client,
       int n,
       int target,

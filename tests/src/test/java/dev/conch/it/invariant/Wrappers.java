@@ -1,0 +1,84 @@
+package dev.conch.it.invariant;
+
+import dev.conch.it.support.Conch;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The K competing wrapper processes, one per slot: a slot's wrapper is started again as soon as it
+ * exits, until the run stops respawning. Each child logs its start to the shared log, and a witness
+ * logs the moment its process group is gone.
+ */
+final class Wrappers {
+  static final long TTL_MS = 2000;
+  static final long KILL_AFTER_MS = 500;
+
+  private final Conch conch;
+  private final String tool;
+  private final int max;
+  private final long seed;
+  private final Path log;
+
+  /** Each slot's current wrapper and generation; guarded by this, with {@code respawn}. */
+  private final Map<Integer, Conch.Run> slots = new ConcurrentHashMap<>();
+
+  private final Map<Integer, Integer> generations = new ConcurrentHashMap<>();
+  private boolean respawn = true;
+
+  Wrappers(Conch conch, String tool, int max, long seed, Path log) {
+    this.conch = conch;
+    this.tool = tool;
+    this.max = max;
+    this.seed = seed;
+    this.log = log;
+  }
+
+  /** A wrapper for slot {@code i}, its child as the schedule says. */
+  synchronized void spawn(int i) {
+    if (!respawn) return;
+    int generation = generations.merge(i, 1, Integer::sum);
+    Schedule.Child child = Schedule.child(seed, i, generation);
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                tool, "inv", "--ttl", TTL_MS / 1000 + "s", "--kill-after", KILL_AFTER_MS + "ms"));
+    if (tool.equals("sema")) args.addAll(List.of("--max", Integer.toString(max)));
+    args.addAll(
+        List.of(
+            "--",
+            "bash",
+            "-c",
+            // a witness outside the group holds the read end of a pipe that every member
+            // inherits: its EOF is the moment the last of them is gone, whoever killed it
+            "exec 9> >(exec setsid bash -c 'read -r _; echo \"E $0 ${EPOCHREALTIME/./}000\" >> \"$1\"' \"$CONCH_REV\" '"
+                + log
+                + "'); read -r _ _ _ w _ < /proc/$PPID/stat;"
+                + " echo \"S $CONCH_LEASE $CONCH_REV ${EPOCHREALTIME/./}000 $$ $w $2\" >> '"
+                + log
+                + "'; [ \"$2\" = 1 ] && trap '' TERM; sleep \"$1\" & wait $!; wait $!",
+            "child",
+            child.seconds(),
+            child.ignoresTerm() ? "1" : "0"));
+    Conch.Run r = conch.start(args.toArray(String[]::new));
+    slots.put(i, r);
+    r.process().onExit().thenRun(() -> spawn(i));
+  }
+
+  synchronized void stopRespawning() {
+    respawn = false;
+  }
+
+  /** The exit status of each of the first {@code n} slots' last wrapper, once it has exited. */
+  List<Integer> exits(int n) {
+    List<Integer> exits = new ArrayList<>();
+    for (int i = 0; i < n; i++) exits.add(slots.get(i).exit(120_000));
+    return exits;
+  }
+
+  void destroy() {
+    slots.values().forEach(r -> r.process().destroyForcibly());
+  }
+}

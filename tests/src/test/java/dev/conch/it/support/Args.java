@@ -1,0 +1,20 @@
+package dev.conch.it.support;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Command lines put together from parts (options, then {@code --} and the command). */
+public final class Args {
+  private Args() {}
+
+  public static List<String> cat(List<String> a, List<String> b) {
+    List<String> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
+  }
+
+  /** The same as an array, for {@link Conch#start} and {@link Conch#run}. */
+  public static String[] array(List<String> head, List<String> tail) {
+    return cat(head, tail).toArray(String[]::new);
+  }
+}
