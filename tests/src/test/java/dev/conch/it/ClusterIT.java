@@ -17,12 +17,14 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * The seed's drills on a three-member cluster on loopback, automated: members stop under running
  * wrappers, and quorum is lost and regained under {@code elect --restart} and under a daemon. Each
  * test has a cluster of its own, since it stops members.
  */
+@Isolated // runs alone: the quorum-loss kill is bounded by the lease and etcd's election timeouts
 class ClusterIT {
   EtcdServer cluster;
 

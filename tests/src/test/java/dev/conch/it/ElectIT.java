@@ -17,10 +17,12 @@ import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * conch elect end to end (contract sections 4-6): real etcd, real wrapper processes, real signals.
  */
+@Isolated // runs alone: handover, kill and restart latencies are bounded
 class ElectIT {
   @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
 

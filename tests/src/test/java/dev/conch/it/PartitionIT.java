@@ -15,12 +15,14 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * etcd is silent at start-up, or goes silent while a wrapper holds (SIGSTOP of etcd: connections
  * stay open, nothing answers, as in a partition). The wrapper acts on its own deadline: the child
  * is killed within the lease. Each test has an etcd of its own, since freezing it stops everybody.
  */
+@Isolated // runs alone: exits within the dial timeout and the lease are bounded
 class PartitionIT {
   EtcdServer etcd;
 

@@ -3,6 +3,7 @@ package dev.conch.it.invariant;
 import dev.conch.it.support.EtcdFixture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * The sacred tests (layer 3): K competing wrapper processes under a seeded schedule of faults
@@ -17,6 +18,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@link Faults} (injecting them), {@link Observer} (what is recorded), {@link Checker} (the
  * invariants, with {@link Overlaps}), {@link Chaos} (one run of them all).
  */
+@Isolated // runs alone: the overlap windows are bounded with a measured 400 ms scheduling-latency
+// term
 class InvariantIT {
   @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
   static final long SEED = Long.getLong("conch.seed", 20261124L);
