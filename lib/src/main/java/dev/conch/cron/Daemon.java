@@ -25,13 +25,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * crashed winner.
  *
  * <p>Threads. The one {@code conch-cron-timer} thread owns the job table in memory and the tick
- * timers ({@link TableSync}, {@link Ticks}): etcd's answers and watch events are handed to it, so a
- * change and a tick never race and neither takes a lock. A due tick goes to the {@code
- * conch-cron-run} pool, whose threads claim it, wait for its command and record it ({@link Claims},
- * {@link Runs}). The main thread waits for a signal or the lease's loss, registers again and stops.
- * Shared between them: the current {@link Registration} (volatile), {@code stopping} (atomic), the
- * runs going (a concurrent map in {@link Runs}) and the {@link Metrics} (adders). The daemon owns
- * both executors and {@link #stop} ends them.
+ * timers ({@link TableSync}, {@link Ticks}): jetcd's answers and watch events are handed to it, so
+ * a change and a tick never race and nothing there takes a lock. A due tick goes to the {@code
+ * conch-cron-run} pool, where one thread claims it, runs its command under {@link
+ * dev.conch.proc.Supervisor} (which decides the lease's loss and --timeout on that same thread) and
+ * records it ({@link Claims}, {@link Runs}). The main thread waits for a signal or the lease's
+ * loss, registers again, and stops. Shared between them, each safe by itself: the current {@link
+ * Registration} (volatile; its loss a future), {@code stopping} (atomic), the runs going (a
+ * concurrent map in {@link Runs}), the {@link Metrics} (adders). The daemon owns both executors and
+ * {@link #stop} ends them; each lease's keepalive thread is its session's, closed when the lease is
+ * lost and at stop.
  */
 public final class Daemon {
   /**

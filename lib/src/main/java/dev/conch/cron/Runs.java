@@ -82,7 +82,7 @@ final class Runs {
     Supervisor.Outcome end;
     running.put(run, job.job());
     try {
-      trim.history(job, runLog);
+      trim.history(job, runLog); // now: the trim's round trips are not in the run's lateness
       end = run.await();
     } finally {
       running.remove(run);

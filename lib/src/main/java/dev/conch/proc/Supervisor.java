@@ -20,8 +20,6 @@ import java.util.function.Consumer;
  * needs no shared state. Forwarded signals go from the JVM's signal thread straight to the group.
  */
 public final class Supervisor {
-  private static final String DEADLINE = "lease deadline passed";
-
   /**
    * The command's status (128+N for signal N), and whether the lease was lost or the timeout passed
    * while it ran.
@@ -148,7 +146,7 @@ public final class Supervisor {
     // a deadline that passed unrenewed is a loss too, even if nobody has noticed it yet
     if (!leaseLost && (lost.isDone() || session.expired())) {
       leaseLost = true;
-      hooks.lost(lost.getNow(DEADLINE), false);
+      hooks.lost(lost.getNow("lease deadline passed"), false);
     }
     timeout.complete(null); // disarms it: a normal completion cancels its delayed task
     unrenew.run();
