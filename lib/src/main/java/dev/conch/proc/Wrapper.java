@@ -158,18 +158,12 @@ public final class Wrapper {
         Supervisor.env(
             hold.tool(), hold.name(), rev, session, slot.key().toString(StandardCharsets.UTF_8));
     log.verbose("acquired", null, "rev", rev, "lease", lease);
+    Supervisor.Hooks said = hooks(rev, lease);
     while (true) {
       long started = System.nanoTime();
       Supervisor.Outcome run =
           Supervisor.start(
-                  session,
-                  session.lost(),
-                  hold.cmd(),
-                  env,
-                  hold.killAfter(),
-                  signals,
-                  null,
-                  hooks(rev, lease))
+                  session, session.lost(), hold.cmd(), env, hold.killAfter(), signals, null, said)
               .await();
       if (run.lost()) return again() ? LOST : Exit.LEASE_LOST;
       int rc = run.exit();
