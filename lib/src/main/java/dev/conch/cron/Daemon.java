@@ -121,6 +121,9 @@ public final class Daemon {
       stop();
       log.always("down", "stopped on SIG" + signals.first().join());
       return Exit.OK;
+    } finally { // stop() did this already, unless run() failed (etcd refused us, say)
+      timer.shutdownNow();
+      runners.shutdown();
     }
   }
 
