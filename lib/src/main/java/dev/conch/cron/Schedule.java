@@ -107,7 +107,7 @@ public final class Schedule {
 
   /**
    * A parser's reason, on one line: parsers may echo the whole input, so it is bounded as {@link
-   * Exit#quote} bounds it.
+   * Text#quote} bounds it.
    */
   private static String bounded(String why) {
     String line = Text.printable(why);

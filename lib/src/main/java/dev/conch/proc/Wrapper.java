@@ -1,8 +1,8 @@
 package dev.conch.proc;
 
+import dev.conch.base.Failure;
 import dev.conch.base.Durations;
 import dev.conch.base.ExitCode;
-import dev.conch.base.Failure;
 import dev.conch.base.Log;
 import dev.conch.coord.Backoff;
 import dev.conch.coord.Holder;
@@ -126,8 +126,7 @@ public final class Wrapper {
     if (hold.nonblock() && !slot.ready()) {
       if (session.lost().isDone()) return; // our key was gone: queue again, then look once more
       slot.leave();
-      throw new Failure(
-          Failure.Kind.NOT_ACQUIRED, "not acquired: " + slot.busy() + " (--nonblock)");
+      throw new Failure(Failure.Kind.NOT_ACQUIRED, "not acquired: " + slot.busy() + " (--nonblock)");
     }
     CompletableFuture<Long> turn = slot.acquired();
     CompletableFuture<Void> timeout =
@@ -149,9 +148,7 @@ public final class Wrapper {
             : null; // leaving cancels turn
     slot.leave();
     if (failed != null) throw Etcd.failure(failed, "waiting for " + hold.name());
-    throw new Failure(
-        Failure.Kind.NOT_ACQUIRED,
-        "not acquired within --timeout " + Durations.format(hold.timeout()));
+    throw new Failure(Failure.Kind.NOT_ACQUIRED, "not acquired within --timeout " + Durations.format(hold.timeout()));
   }
 
   /**
@@ -161,61 +158,19 @@ public final class Wrapper {
   private int holdAndRun(Slot slot, Session session, long rev) {
     String lease = Keys.leaseHex(session.lease());
     Map<String, String> env =
-        Map.of(
-            "CONCH_TOOL",
-            hold.tool(),
-            "CONCH_NAME",
-            hold.name(),
-            "CONCH_REV",
-            Long.toString(rev),
-            "CONCH_LEASE",
-            lease,
-            "CONCH_KEY",
-            slot.key().toString(StandardCharsets.UTF_8));
+        Supervisor.env(
+            hold.tool(), hold.name(), rev, session, slot.key().toString(StandardCharsets.UTF_8));
     log.verbose("acquired", null, "rev", rev, "lease", lease);
+    Supervisor.Hooks said = hooks(rev, lease);
     while (true) {
       long started = System.nanoTime();
-      Child child = Child.start(hold.cmd(), env, hold.killAfter(), session.remaining());
-      Runnable unrenew = session.onRenew(child::renew);
-      signals.onEach(sig -> signal(child, sig, "forwarded to the command", rev, lease));
-      if (signals.first().isDone())
-        signal(child, signals.first().join(), "forwarded to the command", rev, lease);
-      CompletableFuture.anyOf(child.exit(), session.lost()).join();
-      boolean lost = session.lost().isDone() || session.expired();
-      boolean again = hold.restart() != null && !signals.first().isDone();
-      if (lost) {
-        boolean running = !child.exit().isDone();
-        // one line says why and what is done; the signal's own event only with -v
-        log.always(
-            "lost",
-            "lease lost while holding ("
-                + session.lost().getNow("lease deadline passed")
-                + "); "
-                + (running
-                    ? "SIGTERM to the command's group, SIGKILL after "
-                        + Durations.format(hold.killAfter())
-                    : "the command had ended")
-                + (again
-                    ? ", then conch campaigns again"
-                    : ", then conch exits " + ExitCode.LEASE_LOST),
-            "rev",
-            rev,
-            "lease",
-            lease);
-        if (running) {
-          log.verbose("signalled", "lease lost", "signal", "TERM", "rev", rev, "lease", lease);
-          child.signal("TERM");
-        }
-      }
-      int rc = child.exit().join();
-      unrenew.run();
-      signals.onEach(s -> {});
-      child.close();
-      if (lost)
-        return hold.restart() != null && !signals.first().isDone()
-            ? LOST
-            : ExitCode.LEASE_LOST; // a signal meanwhile ends conch
-      if (!again) return release(slot, rc, rev, lease);
+      Supervisor.Outcome run =
+          Supervisor.start(
+                  session, session.lost(), hold.cmd(), env, hold.killAfter(), signals, null, said)
+              .await();
+      if (run.lost()) return again() ? LOST : ExitCode.LEASE_LOST;
+      int rc = run.exit();
+      if (!again()) return release(slot, rc, rev, lease);
       Duration delay = backoff.after(Duration.ofNanos(System.nanoTime() - started));
       log.always(
           "restart",
@@ -243,16 +198,41 @@ public final class Wrapper {
     }
   }
 
+  /** Whether the command runs again: --restart, and no signal came (a signal ends conch). */
+  private boolean again() {
+    return hold.restart() != null && !signals.first().isDone();
+  }
+
   private int release(Slot slot, int rc, long rev, String lease) {
     slot.leave();
     log.verbose("released", null, "exit", rc, "rev", rev, "lease", lease);
     return rc;
   }
 
-  /** Signals the command's group, and says so: a signal is never routine. */
-  private void signal(Child child, String sig, String why, long rev, String lease) {
-    log.always("signalled", why, "signal", sig, "rev", rev, "lease", lease);
-    child.signal(sig);
+  /** What the wrapper says while its command runs: a signal is never routine. */
+  private Supervisor.Hooks hooks(long rev, String lease) {
+    return new Supervisor.Hooks() {
+      @Override
+      public void forwarding(String sig) {
+        log.always(
+            "signalled", "forwarded to the command", "signal", sig, "rev", rev, "lease", lease);
+      }
+
+      @Override
+      public void lost(String lost, boolean running) {
+        // one line says why and what is done; the signal's own event only with -v
+        String done =
+            running
+                ? "SIGTERM to the command's group, SIGKILL after "
+                    + Durations.format(hold.killAfter())
+                : "the command had ended";
+        String then = again() ? "campaigns again" : "exits " + ExitCode.LEASE_LOST;
+        String why = "lease lost while holding (" + lost + "); " + done + ", then conch " + then;
+        log.always("lost", why, "rev", rev, "lease", lease);
+        if (running)
+          log.verbose("signalled", "lease lost", "signal", "TERM", "rev", rev, "lease", lease);
+      }
+    };
   }
 
   /** Waits {@code d}; true if a signal (or the session's loss) cut it short. */
