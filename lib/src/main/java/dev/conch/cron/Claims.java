@@ -1,10 +1,9 @@
 package dev.conch.cron;
 
-import dev.conch.base.Host;
 import dev.conch.base.Durations;
-import dev.conch.base.Log;
-import dev.conch.coord.Holder;
+import dev.conch.base.Host;
 import dev.conch.base.Json;
+import dev.conch.base.Log;
 import dev.conch.coord.Keys;
 import dev.conch.etcd.Etcd;
 import io.etcd.jetcd.ByteSequence;

@@ -1,8 +1,7 @@
 package dev.conch.cron;
 
-import dev.conch.base.Failure;
 import dev.conch.base.Durations;
-import dev.conch.base.ExitCode;
+import dev.conch.base.Failure;
 import dev.conch.coord.Backoff;
 import dev.conch.coord.Holder;
 import dev.conch.coord.Keys;
@@ -33,7 +32,8 @@ record Registration(Session session, CompletableFuture<String> lost) {
       Registration r = register(client, keys, opt);
       if (r != null) return r;
       if (System.nanoTime() > end)
-        throw new Failure(Failure.Kind.UNAVAILABLE,
+        throw new Failure(
+            Failure.Kind.UNAVAILABLE,
             "each lease expired before the daemon could register on it, for --dial-timeout "
                 + Durations.format(opt.dialTimeout())
                 + ": a --ttl of "

@@ -1,8 +1,7 @@
 package dev.conch.cron;
 
-import dev.conch.base.Text;
-import dev.conch.base.ExitCode;
 import dev.conch.base.Log;
+import dev.conch.base.Text;
 import dev.conch.coord.Keys;
 import dev.conch.etcd.Etcd;
 import io.etcd.jetcd.ByteSequence;

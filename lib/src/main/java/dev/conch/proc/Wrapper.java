@@ -1,8 +1,8 @@
 package dev.conch.proc;
 
-import dev.conch.base.Failure;
 import dev.conch.base.Durations;
 import dev.conch.base.ExitCode;
+import dev.conch.base.Failure;
 import dev.conch.base.Log;
 import dev.conch.coord.Backoff;
 import dev.conch.coord.Holder;
@@ -126,7 +126,8 @@ public final class Wrapper {
     if (hold.nonblock() && !slot.ready()) {
       if (session.lost().isDone()) return; // our key was gone: queue again, then look once more
       slot.leave();
-      throw new Failure(Failure.Kind.NOT_ACQUIRED, "not acquired: " + slot.busy() + " (--nonblock)");
+      throw new Failure(
+          Failure.Kind.NOT_ACQUIRED, "not acquired: " + slot.busy() + " (--nonblock)");
     }
     CompletableFuture<Long> turn = slot.acquired();
     CompletableFuture<Void> timeout =
@@ -148,7 +149,9 @@ public final class Wrapper {
             : null; // leaving cancels turn
     slot.leave();
     if (failed != null) throw Etcd.failure(failed, "waiting for " + hold.name());
-    throw new Failure(Failure.Kind.NOT_ACQUIRED, "not acquired within --timeout " + Durations.format(hold.timeout()));
+    throw new Failure(
+        Failure.Kind.NOT_ACQUIRED,
+        "not acquired within --timeout " + Durations.format(hold.timeout()));
   }
 
   /**
