@@ -1,0 +1,125 @@
+package dev.conch.cli;
+
+import java.util.Map;
+
+/**
+ * The exit codes each help page lists: contract section 5 as it applies to the command, each
+ * meaning written once and refined per command.
+ */
+final class HelpCodes {
+  private HelpCodes() {}
+
+  // contract section 5, each meaning written once; the per-command tables below pick and refine
+  // them
+  private static final String[] CHILD = {
+    "CMD's", "CMD ran and ended by itself: its status (128+N: signal N)"
+  };
+  private static final String[] USAGE = {
+    "64", "usage error: bad option, name, duration or schedule; nothing was written"
+  };
+  private static final String[] UNAVAILABLE = {"69", "etcd unreachable within --dial-timeout"};
+  private static final String[] LEASE_LOST = {
+    "70", "the lease was lost while holding; CMD was terminated"
+  };
+  private static final String[] CANNOT_LISTEN = {
+    "71", "conchd --metrics: cannot listen there (port taken, not this host's address)"
+  };
+  private static final String[] NOT_ACQUIRED = {
+    "75", "not acquired: --nonblock found no free slot, or --timeout passed"
+  };
+  private static final String[] REFUSED = {"77", "etcd refused: authentication or permission"};
+  private static final String[] INTERNAL = {
+    "99", "internal error: a bug in conch (not 70); the line says what, please report it"
+  };
+  private static final String[] SIGNALLED = {
+    "129,130,143", "SIGHUP, SIGINT, SIGTERM while waiting: withdrew, CMD never ran"
+  };
+
+  /** Exit codes by command name. */
+  private static final Map<String, String[][]> CODES =
+      Map.of(
+          "conch",
+              new String[][] {
+                CHILD,
+                {"0", "a query or admin command succeeded"},
+                {"1", "a query found nothing: --who on a vacant office, an unknown job"},
+                USAGE,
+                UNAVAILABLE,
+                LEASE_LOST,
+                CANNOT_LISTEN,
+                NOT_ACQUIRED,
+                REFUSED,
+                INTERNAL,
+                SIGNALLED
+              },
+          "elect",
+              new String[][] {
+                CHILD,
+                {"0", "--who: printed the leader"},
+                {"1", "--who: nobody leads (nothing on stdout)"},
+                USAGE,
+                UNAVAILABLE,
+                LEASE_LOST,
+                NOT_ACQUIRED,
+                REFUSED,
+                INTERNAL,
+                SIGNALLED
+              },
+          "sema",
+              new String[][] {
+                CHILD,
+                {"0", "--who: printed the holders"},
+                {"1", "--who: nobody holds (nothing on stdout)"},
+                USAGE,
+                UNAVAILABLE,
+                LEASE_LOST,
+                NOT_ACQUIRED,
+                REFUSED,
+                INTERNAL,
+                SIGNALLED
+              },
+          "cron",
+              new String[][] {
+                {"0", "done; conchd: stopped by a signal, its running jobs ended"},
+                {"1", "ls, rm: no such JOB"},
+                USAGE,
+                UNAVAILABLE,
+                REFUSED,
+                INTERNAL
+              },
+          "add",
+              new String[][] {
+                {"0", "JOB added, or replaced"}, USAGE, UNAVAILABLE, REFUSED, INTERNAL
+              },
+          "ls",
+              new String[][] {
+                {"0", "printed"}, {"1", "no such JOB"}, USAGE, UNAVAILABLE, REFUSED, INTERNAL
+              },
+          "rm",
+              new String[][] {
+                {"0", "JOB removed"}, {"1", "no such JOB"}, USAGE, UNAVAILABLE, REFUSED, INTERNAL
+              },
+          "daemon",
+              new String[][] {
+                {
+                  "0",
+                  "stopped by SIGTERM, SIGINT or SIGHUP: claims stopped, running jobs ended, lease released"
+                },
+                USAGE,
+                {
+                  "69",
+                  "etcd unreachable at start within --dial-timeout (later outages: it registers again)"
+                },
+                CANNOT_LISTEN,
+                REFUSED,
+                INTERNAL
+              },
+          "completion",
+              new String[][] {{"0", "printed the script"}, {"64", "no such shell: only bash"}});
+
+
+  /** The command's codes; a command not named here shows the whole table of section 5. */
+  static String[][] of(String command) {
+    return CODES.getOrDefault(command, CODES.get("conch"));
+  }
+}
