@@ -2,11 +2,10 @@ package dev.conch.coord;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.conch.base.Host;
 import dev.conch.base.Json;
 import dev.conch.base.Text;
 import dev.conch.base.Version;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -33,7 +32,7 @@ public record Holder(
   /** This process, about to run {@code cmd} under {@code lease}. */
   public static Holder self(List<String> cmd, long ttlSeconds, long lease) {
     return new Holder(
-        hostname(),
+        Host.name(),
         ProcessHandle.current().pid(),
         System.getProperty("user.name"),
         List.copyOf(cmd),
@@ -77,15 +76,5 @@ public record Holder(
             rev == null ? 0 : rev,
             started,
             String.join(" ", cmd == null ? List.of() : cmd)));
-  }
-
-  public static String hostname() {
-    String env = System.getenv("HOSTNAME");
-    if (env != null && !env.isBlank()) return env;
-    try {
-      return InetAddress.getLocalHost().getHostName();
-    } catch (UnknownHostException e) {
-      return "localhost";
-    }
   }
 }
