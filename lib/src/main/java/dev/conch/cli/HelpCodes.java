@@ -117,7 +117,6 @@ final class HelpCodes {
           "completion",
               new String[][] {{"0", "printed the script"}, {"64", "no such shell: only bash"}});
 
-
   /** The command's codes; a command not named here shows the whole table of section 5. */
   static String[][] of(String command) {
     return CODES.getOrDefault(command, CODES.get("conch"));
