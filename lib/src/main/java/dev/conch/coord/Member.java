@@ -1,5 +1,6 @@
 package dev.conch.coord;
 
+import dev.conch.base.Failure;
 import dev.conch.etcd.Etcd;
 import dev.conch.etcd.Session;
 import io.etcd.jetcd.ByteSequence;
@@ -25,6 +26,7 @@ abstract class Member implements Slot {
   protected final Session session;
   protected ByteSequence key;
   protected long rev;
+  private static final long LOOK_AGAIN_MS = 250;
   private ByteSequence value;
   private volatile CompletableFuture<?> waiting = CompletableFuture.completedFuture(null);
   private boolean left;
@@ -146,12 +148,28 @@ abstract class Member implements Slot {
   protected CompletableFuture<Long> lookAgainAfter(
       CompletableFuture<Void> wake, Supplier<CompletableFuture<Long>> look) {
     waiting = wake;
-    return wake.handle((v, e) -> null)
-        .thenCompose(
-            x ->
+    return wake.handle((v, e) -> null).thenCompose(x -> lookUnlessLeft(look));
+  }
+
+  /**
+   * A look that etcd did not answer (the member it went to stopped, a leader change) is tried again
+   * after a pause, as {@link #whileOurs}' rewrite is: a waiter's lease is alive, so giving up would
+   * turn a blip shorter than the TTL into exit 69. If etcd stays silent, the session's deadline
+   * ends the wait; once we leave or the session is lost, nothing is tried again.
+   */
+  private CompletableFuture<Long> lookUnlessLeft(Supplier<CompletableFuture<Long>> look) {
+    if (hasLeft()) return CompletableFuture.failedFuture(new CancellationException("left"));
+    return look.get()
+        .exceptionallyCompose(
+            e ->
                 hasLeft()
-                    ? CompletableFuture.<Long>failedFuture(new CancellationException("left"))
-                    : look.get());
+                        || session.lost().isDone()
+                        || Etcd.failure(e, "looking again").kind != Failure.Kind.UNAVAILABLE
+                    ? CompletableFuture.failedFuture(e)
+                    : CompletableFuture.runAsync(
+                            () -> {},
+                            CompletableFuture.delayedExecutor(LOOK_AGAIN_MS, TimeUnit.MILLISECONDS))
+                        .thenCompose(x -> lookUnlessLeft(look)));
   }
 
   private synchronized boolean hasLeft() {
