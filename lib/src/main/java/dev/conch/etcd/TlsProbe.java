@@ -50,9 +50,10 @@ final class TlsProbe {
       p.setApplicationProtocols(new String[] {"h2"});
       s.setSSLParameters(p);
       s.startHandshake();
-      // TLS 1.3: a server refuses our certificate only after the handshake, in its first record, at
-      // once
-      s.setSoTimeout(Math.min(timeout, 1000));
+      // TLS 1.3: a server refuses our certificate only after the handshake, in its first record. It
+      // is sent at once, but a loaded host may take a second or more to deliver it; this runs only
+      // after a request already failed, so waiting the whole timeout costs a failing run little
+      // and keeps a refusal (77) from passing for an unreachable etcd (69).
       s.getInputStream().read();
       return null;
     } catch (SocketTimeoutException e) {
