@@ -44,6 +44,10 @@ public final class Election extends Member {
 
   @Override
   public CompletableFuture<Long> acquired() {
+    return untilAnswered(this::waitTurn);
+  }
+
+  private CompletableFuture<Long> waitTurn() {
     return predecessor()
         .thenCompose(
             t ->
@@ -56,7 +60,7 @@ public final class Election extends Member {
                             client,
                             t.getGetResponses().get(0).getKvs().get(0).getKey(),
                             t.getHeader().getRevision() + 1),
-                        this::acquired));
+                        this::waitTurn));
   }
 
   /** The current leader of the office in {@code dir}, if any. */

@@ -148,16 +148,17 @@ abstract class Member implements Slot {
   protected CompletableFuture<Long> lookAgainAfter(
       CompletableFuture<Void> wake, Supplier<CompletableFuture<Long>> look) {
     waiting = wake;
-    return wake.handle((v, e) -> null).thenCompose(x -> lookUnlessLeft(look));
+    return wake.handle((v, e) -> null).thenCompose(x -> untilAnswered(look));
   }
 
   /**
    * A look that etcd did not answer (the member it went to stopped, a leader change) is tried again
    * after a pause, as {@link #whileOurs}' rewrite is: a waiter's lease is alive, so giving up would
    * turn a blip shorter than the TTL into exit 69. If etcd stays silent, the session's deadline
-   * ends the wait; once we leave or the session is lost, nothing is tried again.
+   * ends the wait; once we leave or the session is lost, nothing is tried again. The first look,
+   * just after queueing, is held to the same rule.
    */
-  private CompletableFuture<Long> lookUnlessLeft(Supplier<CompletableFuture<Long>> look) {
+  protected CompletableFuture<Long> untilAnswered(Supplier<CompletableFuture<Long>> look) {
     if (hasLeft()) return CompletableFuture.failedFuture(new CancellationException("left"));
     return look.get()
         .exceptionallyCompose(
@@ -169,7 +170,7 @@ abstract class Member implements Slot {
                     : CompletableFuture.runAsync(
                             () -> {},
                             CompletableFuture.delayedExecutor(LOOK_AGAIN_MS, TimeUnit.MILLISECONDS))
-                        .thenCompose(x -> lookUnlessLeft(look)));
+                        .thenCompose(x -> untilAnswered(look)));
   }
 
   private synchronized boolean hasLeft() {

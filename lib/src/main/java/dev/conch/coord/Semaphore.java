@@ -96,7 +96,7 @@ public final class Semaphore extends Member {
   @Override
   public CompletableFuture<Long> acquired() {
     CompletableFuture<Long> turn = new CompletableFuture<>();
-    waitTurn()
+    untilAnswered(this::waitTurn)
         .whenComplete(
             (at, e) -> {
               if (e != null) {
