@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.conch.it.support.Conch;
+import dev.conch.it.support.Cron;
 import dev.conch.it.support.EtcdFixture;
 import dev.conch.it.support.Procs;
 import dev.conch.it.support.ThisBuild;
@@ -129,16 +130,13 @@ class JsonIT {
             .exit(0));
     Conch.Run daemon = c.start("daemon");
     try {
-      JsonNode all = null;
-      long end = System.nanoTime() + 30_000_000_000L;
-      while (all == null || !hasFinishedRun(all)) {
-        assertTrue(System.nanoTime() < end, "no finished run: " + all + daemon.stderr());
-        Procs.nap(200);
-        Conch.Run ls = c.run("cron", "ls", "--json");
-        assertEquals(0, ls.exit(0), ls.stderr());
-        assertEquals(1, ls.stdout().lines().count(), "one object on one line");
-        all = JSON.readTree(ls.stdout());
-      }
+      Cron.awaitRuns(
+          c, "fails", runs -> runs.values().stream().anyMatch(r -> r.exitCode() != null));
+      Conch.Run ls = c.run("cron", "ls", "--json");
+      assertEquals(0, ls.exit(0), ls.stderr());
+      assertEquals(1, ls.stdout().lines().count(), "one object on one line");
+      JsonNode all = JSON.readTree(ls.stdout());
+      assertTrue(hasFinishedRun(all), "a finished run: " + all + daemon.stderr());
       check("cron", all);
       assertEquals(List.of("jobs", "daemons"), names(all), "jobs first, then daemons");
       assertEquals(daemon.pid(), all.get("daemons").get(0).get("pid").asLong());

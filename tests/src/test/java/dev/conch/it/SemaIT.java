@@ -21,9 +21,13 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /** conch sema end to end (contract section 7): real etcd, real wrapper processes. */
 @Timeout(value = 5, unit = TimeUnit.MINUTES) // a lost wake-up fails the test instead of hanging it
+@Execution(ExecutionMode.CONCURRENT)
+// its tests run side by side: each has a prefix of its own, and most of each waits on leases
 class SemaIT {
   @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
 

@@ -8,6 +8,7 @@ import dev.conch.it.support.Conch;
 import dev.conch.it.support.EtcdServer;
 import dev.conch.it.support.Etcdctl;
 import dev.conch.it.support.Procs;
+import dev.conch.it.support.Shell;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -88,7 +90,7 @@ class SmokeIT {
   }
 
   static Map<String, String> realConch() {
-    return Map.of("CONCH", "java -cp " + Conch.classpath() + " conch");
+    return Map.of("CONCH", String.join(" ", Conch.java()));
   }
 
   /**
@@ -331,9 +333,9 @@ class SmokeIT {
         broken,
         "#!/usr/bin/env bash\n"
             + regression
-            + "\nexec java -cp '"
-            + Conch.classpath()
-            + "' conch \"$@\"\n");
+            + "\nexec "
+            + Conch.java().stream().map(Shell::quote).collect(Collectors.joining(" "))
+            + " \"$@\"\n");
     Files.setPosixFilePermissions(broken, PosixFilePermissions.fromString("rwx------"));
     return broken;
   }

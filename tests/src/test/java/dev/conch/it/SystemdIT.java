@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.conch.cron.Run;
 import dev.conch.it.support.Conch;
+import dev.conch.it.support.Cron;
 import dev.conch.it.support.EtcdFixture;
 import dev.conch.it.support.Procs;
 import java.io.IOException;
@@ -263,11 +265,8 @@ class SystemdIT {
     argv.set(0, launcher.toString());
     Conch.Run d = c.launch(argv);
     try {
-      long end = System.nanoTime() + 30_000_000_000L;
-      while (!runningState(c)) {
-        assertTrue(System.nanoTime() < end, "no run started: " + d.stderr());
-        Procs.nap(100);
-      }
+      Cron.awaitRuns(
+          c, "j", runs -> runs.values().stream().anyMatch(r -> r.state().equals(Run.RUNNING)));
       long t0 = System.nanoTime();
       Procs.kill(u.get("Service", "KillSignal").substring(3), d.pid());
       assertEquals(0, d.exit(timeSpan(u.get("Service", "TimeoutStopSec")).toMillis()), d.stderr());
@@ -282,15 +281,6 @@ class SystemdIT {
       if (d.process().isAlive()) d.process().destroyForcibly();
       c.run("cron", "rm", "j");
     }
-  }
-
-  private static boolean runningState(Conch c) throws IOException {
-    Conch.Run ls = c.run("cron", "ls", "j", "--json");
-    if (ls.exit(30_000) != 0) return false;
-    for (JsonNode r : JSON.readTree(ls.stdout()).get("jobs").get(0).get("runs")) {
-      if (r.get("state").asText().equals("running")) return true;
-    }
-    return false;
   }
 
   /**

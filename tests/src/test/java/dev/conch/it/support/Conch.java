@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntPredicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -122,18 +123,22 @@ public final class Conch {
     return classpath;
   }
 
+  /** The command line that runs this checkout's conch, the archive of its classes mapped. */
+  public static List<String> java() {
+    List<String> cmd = new ArrayList<>(java(classpath()));
+    cmd.addAll(1, Cds.flags(classpath()));
+    return cmd;
+  }
+
+  // C1 only: a wrapper is short-lived and does little work; C2 compiling the TLS stack doubled each
+  // start's CPU on 2 cores
+  private static List<String> java(String classpath) {
+    return List.of("java", "-XX:TieredStopAtLevel=1", "-cp", classpath, "conch");
+  }
+
   /** Starts {@code conch ARGS...}; stdout and stderr go to files of the run. */
   public Run start(String... args) {
-    // C1 only: a wrapper is short-lived and does little work; C2 compiling the TLS stack doubled
-    // each start's CPU on 2 cores
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                "java",
-                "-XX:TieredStopAtLevel=1",
-                "-cp",
-                build == null ? classpath() : build,
-                "conch"));
+    List<String> cmd = new ArrayList<>(build == null ? java() : java(build));
     cmd.addAll(List.of(args));
     return launch(cmd);
   }
@@ -187,10 +192,19 @@ public final class Conch {
 
   /** Waits until at least {@code n} keys exist under this instance's prefix + {@code dir}. */
   public void awaitKeysUnder(String dir, int n) {
+    awaitKeysUnder(dir, k -> k >= n, "at least " + n);
+  }
+
+  /** Waits until exactly {@code n} keys exist there: keys of leases that expire go. */
+  public void awaitKeyCount(String dir, int n) {
+    awaitKeysUnder(dir, k -> k == n, "exactly " + n);
+  }
+
+  private void awaitKeysUnder(String dir, IntPredicate count, String expected) {
     long end = System.nanoTime() + 20_000_000_000L;
-    while (Etcdctl.keys(endpoint, prefix + dir).size() < n) {
+    while (!count.test(Etcdctl.keys(endpoint, prefix + dir).size())) {
       if (System.nanoTime() > end)
-        throw new AssertionError("expected " + n + " keys under " + dir + ": " + keys());
+        throw new AssertionError("expected " + expected + " keys under " + dir + ": " + keys());
       Procs.nap(50); // wrappers start in other processes; their keys are what we can see
     }
   }

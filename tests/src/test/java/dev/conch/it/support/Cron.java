@@ -12,6 +12,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /** The cron table and its daemons as a test drives and reads them: jobs, daemons, run records. */
 public final class Cron {
@@ -58,6 +59,20 @@ public final class Cron {
       Procs.nap(100); // the daemon writes the result into etcd; we read it back
     }
     return runs(c, job).get(tick);
+  }
+
+  /**
+   * Waits (30 s at most) until {@code done} holds of {@code job}'s records in etcd: read with
+   * etcdctl, cheap enough to poll, where polling {@code cron ls} would start a JVM each time.
+   */
+  public static Map<Long, Run> awaitRuns(Conch c, String job, Predicate<Map<Long, Run>> done) {
+    long end = System.nanoTime() + 30_000_000_000L;
+    Map<Long, Run> runs;
+    while (!done.test(runs = runs(c, job))) {
+      if (System.nanoTime() > end) throw new AssertionError(job + "'s records: " + runs);
+      Procs.nap(100); // the daemon writes the records in another process; we read them back
+    }
+    return runs;
   }
 
   /** {@code n} daemons started with {@code opts}, returned once all have registered. */
