@@ -4,6 +4,7 @@ import dev.conch.base.Failure;
 import dev.conch.base.Text;
 import dev.conch.coord.Keys;
 import dev.conch.etcd.Connection;
+import dev.conch.etcd.TlsKeyEnv;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,8 +72,8 @@ public final class ConnectionOptions {
       names = "--key",
       paramLabel = "F",
       defaultValue = "${env:CONCH_KEY}",
-      description = "client key, PKCS#8 PEM (env CONCH_KEY)")
-  Path key;
+      description = "client key, PKCS#8 PEM (env CONCH_KEY; in a command of conch CONCH_TLS_KEY)")
+  String key;
 
   @Option(
       names = "--dial-timeout",
@@ -105,6 +106,8 @@ public final class ConnectionOptions {
               + endpoints.get(0)
               + ": write https:// for TLS");
     }
+    String file = TlsKeyEnv.file(this.key, System.getenv());
+    Path key = file == null ? null : Path.of(file);
     for (Path p : new Path[] {cacert, cert, key}) {
       if (p != null && !Files.isReadable(p)) throw Failure.badInput("cannot read TLS file " + p);
     }

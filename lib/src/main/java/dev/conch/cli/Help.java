@@ -1,6 +1,7 @@
 package dev.conch.cli;
 
 import dev.conch.base.Text;
+import dev.conch.etcd.TlsKeyEnv;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -135,8 +136,10 @@ public final class Help {
       spec.interpolateVariables(interpolate);
     }
     for (Object mixin : spec.mixins().values().stream().map(CommandSpec::userObject).toList()) {
-      if (mixin instanceof ConnectionOptions)
+      if (mixin instanceof ConnectionOptions) {
         vars.put(ConnectionOptions.PASSWORD_ENV, "the etcd password for --user; CMD never sees it");
+        vars.put(TlsKeyEnv.NESTED, "the --key file inside a command of conch (CONCH_KEY is ours)");
+      }
     }
     for (CommandLine sub : spec.subcommands().values()) {
       if (sub.getCommandSpec() != spec) collect(sub.getCommandSpec(), vars);

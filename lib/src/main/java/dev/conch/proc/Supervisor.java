@@ -2,7 +2,9 @@ package dev.conch.proc;
 
 import dev.conch.coord.Keys;
 import dev.conch.etcd.Session;
+import dev.conch.etcd.TlsKeyEnv;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -101,21 +103,18 @@ public final class Supervisor {
 
   /**
    * What contract section 4 tells every command about its lease: the holder's key, whose create
-   * revision is the fencing token. Callers may add their own.
+   * revision is the fencing token; and the TLS key file under the name a conch inside the command
+   * reads ({@link TlsKeyEnv}). Callers may add their own.
    */
   public static Map<String, String> env(
       String tool, String name, long rev, Session session, String key) {
-    return Map.of(
-        "CONCH_TOOL",
-        tool,
-        "CONCH_NAME",
-        name,
-        "CONCH_REV",
-        Long.toString(rev),
-        "CONCH_LEASE",
-        Keys.leaseHex(session.lease()),
-        "CONCH_KEY",
-        key);
+    Map<String, String> env = new HashMap<>(TlsKeyEnv.forCommand(System.getenv()));
+    env.put("CONCH_TOOL", tool);
+    env.put("CONCH_NAME", name);
+    env.put("CONCH_REV", Long.toString(rev));
+    env.put("CONCH_LEASE", Keys.leaseHex(session.lease()));
+    env.put(TlsKeyEnv.KEY, key);
+    return env;
   }
 
   /**

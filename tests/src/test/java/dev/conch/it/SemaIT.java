@@ -3,16 +3,20 @@ package dev.conch.it;
 import static dev.conch.it.support.Sema.holderPids;
 import static dev.conch.it.support.Sema.queueScript;
 import static dev.conch.it.support.Sema.who;
+import static dev.conch.it.support.Shell.quote;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.conch.cli.ConnectionOptions;
 import dev.conch.it.support.Conch;
 import dev.conch.it.support.EtcdFixture;
+import dev.conch.it.support.EtcdServer;
 import dev.conch.it.support.Etcdctl;
 import dev.conch.it.support.Procs;
 import dev.conch.it.support.Sema.Queued;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -272,6 +276,35 @@ class SemaIT {
             && out.strip().endsWith("\"waiters\":1}"),
         out);
     for (Conch.Run r : List.of(a, b)) assertEquals(143, r.stop());
+  }
+
+  @Test
+  void aCommandMayRunConchItselfOnTheSameConnection() throws Exception {
+    // a cron job or a holder that takes another lock: inside, CONCH_KEY is the outer holder's key
+    // (contract section 4), never the TLS key file of section 2, which travels as CONCH_TLS_KEY
+    // CONCH_PASSWORD never reaches a command: with authentication the inner conch has a file
+    Conch c = new Conch(etcd.endpoint());
+    Path seen = c.file("seen");
+    String password = EtcdServer.conchEnv(etcd.endpoint()).get(ConnectionOptions.PASSWORD_ENV);
+    String passwordFile = "";
+    if (password != null) {
+      Files.writeString(c.file("password"), password);
+      passwordFile = " --password-file " + quote(c.file("password"));
+    }
+    String inner =
+        "java -cp "
+            + quote(Conch.classpath())
+            + " conch elect inner"
+            + passwordFile
+            + " -- sh -c "
+            + quote("echo \"$CONCH_TOOL $CONCH_KEY\" > " + quote(seen));
+    Conch.Run r = c.run("sema", "outer", "--max", "1", "--", "bash", "-c", inner);
+    assertEquals(0, r.exit(0), "the inner conch connected and ran: " + r.stderr());
+    String[] got = Conch.lines(seen).get(0).split(" ");
+    assertEquals("elect", got[0]);
+    assertTrue(
+        got[1].startsWith(c.prefix + "/v1/elect/inner/"), "the inner holder's own key: " + got[1]);
+    assertEquals(List.of(), c.keys(), "both released");
   }
 
   @Test
