@@ -8,6 +8,7 @@ import dev.conch.coord.Backoff;
 import dev.conch.coord.Holder;
 import dev.conch.coord.Keys;
 import dev.conch.coord.Slot;
+import dev.conch.coord.Vanishes;
 import dev.conch.etcd.Etcd;
 import dev.conch.etcd.KeyWaits;
 import dev.conch.etcd.Session;
@@ -77,7 +78,7 @@ public final class Wrapper {
                 () -> session.lose("its key " + Keys.leaseHex(session.lease()) + " was deleted"));
         Child.warmUp(); // queued already: the cold start-up of the child's machinery is not the
         // handover's
-        await(slot, session);
+        await(slot, session, rev);
         if (session.lost().isDone()) {
           log.always(
               "lost",
@@ -122,14 +123,15 @@ public final class Wrapper {
    * Waits for our turn; returns when it came or the session was lost (look at it), else throws the
    * failure to exit with: signalled (128+N), not acquired (75), etcd failed.
    */
-  private void await(Slot slot, Session session) {
+  private void await(Slot slot, Session session, long rev) {
     if (hold.nonblock() && !slot.ready()) {
       if (session.lost().isDone()) return; // our key was gone: queue again, then look once more
       slot.leave();
       throw new Failure(
           Failure.Kind.NOT_ACQUIRED, "not acquired: " + slot.busy() + " (--nonblock)");
     }
-    CompletableFuture<Long> turn = slot.acquired();
+    CompletableFuture<Long> turn =
+        slot.acquired().thenCompose(at -> lockDelay(slot.start(), rev, session));
     CompletableFuture<Void> timeout =
         hold.timeout() == null
             ? new CompletableFuture<>()
@@ -152,6 +154,28 @@ public final class Wrapper {
     throw new Failure(
         Failure.Kind.NOT_ACQUIRED,
         "not acquired within --timeout " + Durations.format(hold.timeout()));
+  }
+
+  /**
+   * Completes when the command may start: at once after a clean handover, else once the lock-delay
+   * is over (contract section 4), said in one line with -v. Waited for as the turn is, so a signal,
+   * --timeout or the lease's loss meanwhile withdraws before the command ever ran.
+   */
+  private CompletableFuture<Long> lockDelay(Vanishes.Start start, long rev, Session session) {
+    if (start.why() == null) return CompletableFuture.completedFuture(rev);
+    log.verbose(
+        "lock-delay",
+        start.why(),
+        "delay",
+        Durations.format(hold.lockDelay()),
+        "wait_ms",
+        start.delay().toMillis(),
+        "rev",
+        rev,
+        "lease",
+        Keys.leaseHex(session.lease()));
+    return new CompletableFuture<Long>()
+        .completeOnTimeout(rev, start.delay().toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /**
