@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conch.coord.Holder;
+import dev.conch.cron.Run;
 import dev.conch.etcd.Etcd;
+import dev.conch.it.support.Args;
 import dev.conch.it.support.Conch;
+import dev.conch.it.support.Cron;
 import dev.conch.it.support.EtcdFixture;
 import dev.conch.it.support.Etcdctl;
 import dev.conch.it.support.Procs;
@@ -15,6 +18,7 @@ import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -25,7 +29,8 @@ import org.junit.jupiter.api.parallel.Isolated;
  * The lock-delay of contract section 4, end to end: a holder's key that vanishes without a release
  * mark (expiry, revoke) makes the next holder wait --lock-delay before its command starts, measured
  * from the vanish as a watch of the test's own sees it; a clean release marks the key and hands
- * over at once. Each next command checks, as it starts, whether the old one still runs.
+ * over at once. Each next command checks, as it starts, whether the old one still runs. conchd's
+ * --overlap skip counts a run of a vanished daemon as going for its lock-delay.
  */
 @Isolated // timings are measured
 class LockDelayIT {
@@ -190,5 +195,47 @@ class LockDelayIT {
       assertTrue(gap < 2_000, tool + ": no lock-delay after a clean release: " + gap + " ms");
       assertFalse(b.stderr().contains("lock-delay"), "-v claims no delay: " + b.stderr());
     }
+  }
+
+  @Test
+  void cronOverlapSkipCountsARunOfAVanishedDaemonAsGoingForTheLockDelayThenRunsAgain() {
+    // daemon a runs the job; SIGKILLed, its watchdog kills the run at once and its lease expires a
+    // TTL later; b's overlap checks then skip until the lock-delay after the first one that found a
+    // gone (without it, a's record would read as a zombie and the next tick would run)
+    Conch c = new Conch(etcd.endpoint());
+    Path log = c.file("log");
+    Cron.add(
+        c,
+        "j",
+        Args.array(
+            List.of("--schedule", "@every 1s", "--overlap", "skip", "--keep", "100"),
+            Cron.logging(log, "30")));
+    List<String> opts =
+        List.of("daemon", "--ttl", "2s", "--kill-after", "500ms", "--lock-delay", "1500ms");
+    Conch.Run a = c.start(opts.toArray(String[]::new));
+    String[] first = Conch.awaitLines(log, 1, 30_000).get(0).split(" ");
+    Conch.Run b = c.start(Args.array(opts, List.of("--grace", "1s")));
+    Cron.awaitUp(List.of(b));
+    CompletableFuture<Vanish> gone = vanishOf(c.prefix + "/v1/daemons/" + first[4]);
+    Procs.kill("KILL", a.pid());
+    assertTrue(Procs.awaitDeath(Long.parseLong(first[2]), 5_000), "the run died with its daemon");
+    long v = gone.orTimeout(10, TimeUnit.SECONDS).join().atMillis();
+    String[] next = Conch.awaitLines(log, 2, 15_000).get(1).split(" ");
+    assertEquals(0, b.stop(), b.stderr());
+    long after = Long.parseLong(next[1]) / 1_000_000 - v;
+    Map<Long, Run> runs = Cron.runs(c, "j");
+    // b's check may read daemons/ a few ms before the test's watch hears of the deletion
+    long skipped =
+        runs.entrySet().stream()
+            .filter(e -> e.getKey() > v + 50 && e.getValue().state().equals(Run.SKIPPED))
+            .count();
+    System.out.printf(
+        "cron: daemon vanish -> next run %d ms (lock-delay 1500 ms), %d ticks skipped after it%n",
+        after, skipped);
+    assertTrue(skipped >= 1, "ticks after the vanish were skipped for the lock-delay: " + runs);
+    assertTrue(after >= 1500 - 50, "the next run waited the lock-delay: " + after + " ms");
+    // the first check after the vanish comes within a tick, the run at the first tick after its
+    // lock-delay
+    assertTrue(after <= 1000 + 1500 + 1000 + 1000, "then ticks run again: " + after + " ms");
   }
 }
