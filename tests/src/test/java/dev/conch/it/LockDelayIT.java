@@ -39,15 +39,21 @@ class LockDelayIT {
   /** When the key was deleted (epoch ms), and its last value. */
   record Vanish(long atMillis, String lastValue) {}
 
-  /** Starts watching {@code key} for its deletion; the future completes when etcd deletes it. */
+  /**
+   * Starts watching {@code key} for its deletion; the future completes when etcd deletes it. From
+   * the revision of a read made now: on a loaded machine the watch may be registered only after a
+   * quick deletion, which etcd then replays instead of never sending (a clean release timed out).
+   */
   static CompletableFuture<Vanish> vanishOf(String key) {
     CompletableFuture<Vanish> done = new CompletableFuture<>();
+    var kv = etcd.client().getKVClient().get(Etcd.bytes(key)).join();
+    var from = WatchOption.builder().withRevision(kv.getHeader().getRevision() + 1);
     var w =
         etcd.client()
             .getWatchClient()
             .watch(
                 Etcd.bytes(key),
-                WatchOption.builder().withNoPut(true).withPrevKV(true).build(),
+                from.withNoPut(true).withPrevKV(true).build(),
                 r -> {
                   for (WatchEvent e : r.getEvents())
                     done.complete(
