@@ -36,6 +36,15 @@ public final class DaemonOptions {
   Duration killAfter;
 
   @Option(
+      names = "--lock-delay",
+      paramLabel = "D",
+      converter = DurationConverter.class,
+      description =
+          "--overlap skip counts a run as going until D after its daemon vanished (default:"
+              + " --kill-after + 1s)")
+  Duration lockDelay;
+
+  @Option(
       names = "--grace",
       paramLabel = "D",
       defaultValue = "30s",
@@ -62,6 +71,12 @@ public final class DaemonOptions {
   Daemon.Options options(Duration dialTimeout) {
     if (ttl.toMillis() < 1000) throw Failure.badInput("--ttl must be at least 1s");
     return new Daemon.Options(
-        HoldOptions.ttlSeconds(ttl), killAfter, maxLateness, grace, dialTimeout, Allow.of(allow));
+        HoldOptions.ttlSeconds(ttl),
+        killAfter,
+        HoldOptions.lockDelay(lockDelay, killAfter),
+        maxLateness,
+        grace,
+        dialTimeout,
+        Allow.of(allow));
   }
 }

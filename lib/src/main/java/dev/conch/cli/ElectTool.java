@@ -4,6 +4,7 @@ import dev.conch.base.Log;
 import dev.conch.coord.Election;
 import dev.conch.etcd.Connection;
 import dev.conch.etcd.Etcd;
+import dev.conch.proc.Hold;
 import dev.conch.proc.Wrapper;
 import java.util.List;
 
@@ -28,11 +29,12 @@ public final class ElectTool {
           if (opts.who)
             return Tool.query(
                 c, r -> Tool.printHolders(Election.leader(r, dir).stream().toList(), opts.json));
+          Hold hold = opts.hold("elect", office, cmd, c.dialTimeout(), again.restart());
           return new Wrapper(
                   () -> Etcd.connect(c),
-                  opts.hold("elect", office, cmd, c.dialTimeout(), again.restart()),
+                  hold,
                   log,
-                  s -> new Election(s.client(), dir, s))
+                  s -> new Election(s.client(), dir, s, hold.lockDelay()))
               .run();
         });
   }

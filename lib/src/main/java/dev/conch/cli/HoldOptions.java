@@ -30,6 +30,20 @@ public final class HoldOptions {
       description = "SIGKILL the command's group D after SIGTERM (default ${DEFAULT-VALUE})")
   public Duration killAfter;
 
+  @Option(
+      names = "--lock-delay",
+      paramLabel = "D",
+      converter = DurationConverter.class,
+      description =
+          "when a holder's key vanished without a clean release (expired, revoked, crashed), wait"
+              + " D before starting the command (default: --kill-after + 1s)")
+  public Duration lockDelay;
+
+  /** The lock-delay: as given, or kill-after + 1 s, by when an expired holder's command is dead. */
+  public static Duration lockDelay(Duration given, Duration killAfter) {
+    return given != null ? given : killAfter.plusSeconds(1);
+  }
+
   @Option(names = "--nonblock", description = "do not wait: exit 75 if not acquired at once")
   public boolean nonblock;
 
@@ -67,6 +81,7 @@ public final class HoldOptions {
         ttlSeconds(),
         dialTimeout,
         killAfter,
+        lockDelay(lockDelay, killAfter),
         nonblock,
         timeout,
         restart);

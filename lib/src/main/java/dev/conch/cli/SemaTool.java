@@ -8,6 +8,7 @@ import dev.conch.coord.Holder;
 import dev.conch.coord.Semaphore;
 import dev.conch.etcd.Connection;
 import dev.conch.etcd.Etcd;
+import dev.conch.proc.Hold;
 import dev.conch.proc.Wrapper;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,11 +40,12 @@ public final class SemaTool {
           if (max == null)
             throw Failure.badInput("--max N is required: at most N commands run at once");
           String dir = conn.keys().sema(name, max);
+          Hold hold = opts.hold("sema", name, cmd, c.dialTimeout(), null);
           return new Wrapper(
                   () -> Etcd.connect(c),
-                  opts.hold("sema", name, cmd, c.dialTimeout(), null),
+                  hold,
                   log,
-                  s -> new Semaphore(s.client(), dir, s, max))
+                  s -> new Semaphore(s.client(), dir, s, max, hold.lockDelay()))
               .run();
         });
   }

@@ -2,6 +2,9 @@ package dev.conch.coord;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.conch.base.Host;
 import dev.conch.base.Json;
 import dev.conch.base.Text;
@@ -60,6 +63,27 @@ public record Holder(
         .map(h -> h.withRev(createRevision))
         .orElse(new Holder("?", 0, "?", List.of(), "?", 0, "?", UNREADABLE, createRevision));
   }
+
+  /**
+   * {@code json}, our own key's value, marked released: what a clean release writes just before it
+   * deletes the key (contract section 4), so that whoever is next needs no lock-delay. A field that
+   * readers of a holder, this release's and older ones, ignore.
+   */
+  public static String markReleased(String json) {
+    ObjectNode v = Json.read(json, ObjectNode.class).orElse(JsonNodeFactory.instance.objectNode());
+    v.put(RELEASED, true);
+    return Json.write(v);
+  }
+
+  /** Whether a key's last value was marked released; anything else, junk included, was not. */
+  public static boolean released(String json) {
+    return json != null
+        && Json.read(json, ObjectNode.class)
+            .map(v -> BooleanNode.TRUE.equals(v.get(RELEASED)))
+            .orElse(false);
+  }
+
+  private static final String RELEASED = "released";
 
   /** One line for people: who, where, since when, what. */
   public String describe() {

@@ -6,11 +6,11 @@ import dev.conch.etcd.Session;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.kv.TxnResponse;
-import io.etcd.jetcd.op.Cmp;
-import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
-import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.watch.WatchEvent;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -18,7 +18,9 @@ import java.util.function.Supplier;
 
 /**
  * Our own key in a directory of contenders, on the session's lease. Order among the keys is by
- * create revision; ours is the fencing token. Subclasses decide when our turn has come.
+ * create revision; ours is the fencing token. Subclasses decide when our turn has come; {@link
+ * Handover} follows how it came, for the lock-delay, and a clean leave marks our key released
+ * before deleting it (docs/design.md, the lock-delay).
  */
 abstract class Member implements Slot {
   protected final Client client;
@@ -27,65 +29,47 @@ abstract class Member implements Slot {
   protected ByteSequence key;
   protected long rev;
   private static final long LOOK_AGAIN_MS = 250;
-  private ByteSequence value;
+  private final Duration lockDelay;
+  protected Handover handover; // how our turn came: subclasses report their looks to it
+  private OwnKey own;
+  private boolean firstLooked;
   private volatile CompletableFuture<?> waiting = CompletableFuture.completedFuture(null);
   private boolean left;
   private CompletableFuture<?> touching = CompletableFuture.completedFuture(null);
 
-  Member(Client client, String dir, Session session) {
+  Member(Client client, String dir, Session session, Duration lockDelay) {
     this.client = client;
     this.dir = dir;
     this.session = session;
+    this.lockDelay = lockDelay;
   }
 
   @Override
   public long join(Holder me) {
     key = Etcd.bytes(Keys.member(dir, session.lease()));
-    value = Etcd.bytes(me.toJson());
+    ByteSequence value = Etcd.bytes(me.toJson());
     rev =
-        sync(client.getKVClient().put(key, value, onLease()), "queueing in " + dir)
+        sync(
+                client.getKVClient().put(key, value, OwnKey.onLease(session.lease())),
+                "queueing in " + dir)
             .getHeader()
             .getRevision();
+    own = new OwnKey(client, key, value, rev, session.lease());
+    handover = new Handover(client, dir, rev, lockDelay);
     return rev;
   }
 
   /**
-   * Rewrites our value under the same key (create revision unchanged) to wake whoever watches it.
-   * Not waited for, but retried until it lands, we leave, or the session is lost: a failed request
-   * does not mean our key is gone (a timeout or a leader change fails it while the lease lives on),
-   * and until the rewrite lands our successor watches the wrong thing, so a slot freed meanwhile
-   * would stay empty. Retrying, not giving the slot up as lost: we are entitled and our lease is
-   * alive, so killing our command would turn a blip shorter than the TTL into an outage; if etcd
-   * stays silent, the session's deadline ends it, and the lease's expiry deletes our key, which
-   * wakes the successor too. The rewrite only applies while our key has our create revision, so a
-   * retry never re-creates a key that someone deleted.
+   * Rewrites our key to wake whoever watches it. Not waited for, but retried until it lands, we
+   * leave, or the session is lost: a failed request does not mean our key is gone (a timeout or a
+   * leader change fails it while the lease lives on), and until the rewrite lands our successor
+   * watches the wrong thing, so a slot freed meanwhile would stay empty. Retrying, not giving the
+   * slot up as lost: we are entitled and our lease is alive, so killing our command would turn a
+   * blip shorter than the TTL into an outage; if etcd stays silent, the session's deadline ends it,
+   * and the lease's expiry deletes our key, which wakes the successor too.
    */
   protected synchronized void touch() {
-    if (!left) touching = rewrite(RETRY_FIRST);
-  }
-
-  private static final long RETRY_FIRST = 100, RETRY_MOST = 1_000; // ms
-
-  private CompletableFuture<Void> rewrite(long delay) {
-    return client
-        .getKVClient()
-        .txn()
-        .If(ours())
-        .Then(Op.put(key, value, onLease()))
-        .commit()
-        .handle((r, e) -> e == null || !stillHolding())
-        .thenCompose(
-            over ->
-                over
-                    ? CompletableFuture.<Void>completedFuture(null)
-                    : CompletableFuture.runAsync(
-                            () -> {},
-                            CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS))
-                        .thenCompose(x -> rewrite(Math.min(2 * delay, RETRY_MOST))));
-  }
-
-  private PutOption onLease() {
-    return PutOption.builder().withLeaseId(session.lease()).build();
+    if (!left) touching = own.rewrite(this::stillHolding);
   }
 
   private synchronized boolean stillHolding() {
@@ -103,7 +87,7 @@ abstract class Member implements Slot {
     return client
         .getKVClient()
         .txn()
-        .If(ours())
+        .If(own.ours())
         .Then(reads)
         .commit()
         .thenApply(
@@ -115,10 +99,6 @@ abstract class Member implements Slot {
                       + " is gone (deleted, or etcd lost its data)");
               throw new CancellationException("our key is gone");
             });
-  }
-
-  private Cmp ours() {
-    return new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(rev));
   }
 
   /** {@code f}'s outcome, or false if it failed because our key is gone (the session is lost). */
@@ -144,11 +124,61 @@ abstract class Member implements Slot {
 
   /**
    * Waits for {@code wake}, then looks again: an event never means "your turn", only "look again".
+   * The deletions it reports (or its failure: history unknown) are noted for the lock-delay.
    */
   protected CompletableFuture<Long> lookAgainAfter(
-      CompletableFuture<Void> wake, Supplier<CompletableFuture<Long>> look) {
+      CompletableFuture<List<WatchEvent>> wake, Supplier<CompletableFuture<Long>> look) {
     waiting = wake;
-    return wake.handle((v, e) -> null).thenCompose(x -> untilAnswered(look));
+    return wake.handle(
+            (events, e) -> {
+              handover.observe(events, e);
+              return null;
+            })
+        .thenCompose(x -> untilAnswered(look));
+  }
+
+  @Override
+  public CompletableFuture<Long> acquired() {
+    CompletableFuture<Long> turn = new CompletableFuture<>();
+    untilAnswered(this::firstLook)
+        .whenComplete(
+            (at, e) -> {
+              if (e != null) {
+                turn.completeExceptionally(e);
+                return;
+              }
+              turn.complete(at); // the caller sees the acquisition first
+              promoted();
+            });
+    return turn;
+  }
+
+  /**
+   * The first look reads at our own key's revision, so that a key ahead that vanished since is seen
+   * vanish by the watch that follows; tried again (etcd did not answer), what vanished meanwhile is
+   * unknown.
+   */
+  private CompletableFuture<Long> firstLook() {
+    if (!firstLooked) {
+      firstLooked = true;
+      return waitTurn(rev);
+    }
+    handover.unknown();
+    return waitTurn(0);
+  }
+
+  /**
+   * Looks at revision {@code at} (0: the latest) and, until our turn has come, waits and looks
+   * again; completes with the revision of the read that found our turn.
+   */
+  protected abstract CompletableFuture<Long> waitTurn(long at);
+
+  /** Our turn has come and the caller has seen it. */
+  protected void promoted() {}
+
+  @Override
+  public Vanishes.Start start() {
+    return handover.start();
   }
 
   /**
@@ -203,6 +233,7 @@ abstract class Member implements Slot {
           .handle((v, e) -> null)
           .orTimeout(Session.CLEANUP.toMillis(), TimeUnit.MILLISECONDS)
           .join(); // a rewrite in flight must not land after the delete
+      if (handover.releasedCleanly()) own.markReleased();
       client
           .getKVClient()
           .delete(key)

@@ -11,6 +11,7 @@ import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,8 +28,13 @@ import java.util.concurrent.CompletableFuture;
 public final class Semaphore extends Member {
   private final int max;
 
+  /** Without a lock-delay: the library's own tests. */
   public Semaphore(Client client, String dir, Session session, int max) {
-    super(client, dir, session);
+    this(client, dir, session, max, Duration.ZERO);
+  }
+
+  public Semaphore(Client client, String dir, Session session, int max, Duration lockDelay) {
+    super(client, dir, session, lockDelay);
     this.max = max;
   }
 
@@ -38,19 +44,22 @@ public final class Semaphore extends Member {
    */
   record Position(List<KeyValue> first, KeyValue predecessor, long revision) {}
 
-  private CompletableFuture<Position> look() {
+  /** Where we stand at revision {@code at} (0: the latest). */
+  private CompletableFuture<Position> look(long at) {
     ByteSequence d = Etcd.bytes(dir);
     return whileOurs(
-            Op.get(d, ahead(GetOption.SortOrder.ASCEND, max).build()),
-            Op.get(d, ahead(GetOption.SortOrder.DESCEND, 1).build()))
-        .thenApply(Semaphore::position);
+            Op.get(d, ahead(GetOption.SortOrder.ASCEND, max).withRevision(at).build()),
+            Op.get(d, ahead(GetOption.SortOrder.DESCEND, 1).withRevision(at).build()))
+        .thenApply(t -> position(t, at));
   }
 
-  private static Position position(TxnResponse t) {
+  private static Position position(TxnResponse t, long at) {
     List<GetResponse> r = t.getGetResponses();
     List<KeyValue> pred = r.get(1).getKvs();
     return new Position(
-        r.get(0).getKvs(), pred.isEmpty() ? null : pred.get(0), t.getHeader().getRevision());
+        r.get(0).getKvs(),
+        pred.isEmpty() ? null : pred.get(0),
+        at > 0 ? at : t.getHeader().getRevision());
   }
 
   /** The holders and the number of waiters of the contenders that agree on one {@code max}. */
@@ -85,7 +94,7 @@ public final class Semaphore extends Member {
   @Override
   public boolean ready() {
     return unlessGone(
-        look().thenApply(p -> p.first().size() < max), "reading the contenders of " + dir);
+        look(0).thenApply(p -> p.first().size() < max), "reading the contenders of " + dir);
   }
 
   @Override
@@ -94,42 +103,32 @@ public final class Semaphore extends Member {
   }
 
   @Override
-  public CompletableFuture<Long> acquired() {
-    CompletableFuture<Long> turn = new CompletableFuture<>();
-    untilAnswered(this::waitTurn)
-        .whenComplete(
-            (at, e) -> {
-              if (e != null) {
-                turn.completeExceptionally(e);
-                return;
-              }
-              turn.complete(
-                  at); // the caller sees the acquisition first, so acquisitions are observed in
-              // queue order;
-              touch(); // then our successor wakes and, rank now max, becomes the first waiter
-            });
-    return turn;
+  protected void promoted() {
+    touch(); // our successor wakes and, its rank now max, becomes the first waiter
   }
 
-  private CompletableFuture<Long> waitTurn() {
-    return look()
+  @Override
+  protected CompletableFuture<Long> waitTurn(long at) {
+    return look(at)
         .thenCompose(
             p -> {
               int ahead = p.first().size();
               long from = p.revision() + 1;
-              return switch (Ranks.decide(
-                  ahead,
-                  max,
-                  ahead > 0
-                      && p.first().get(ahead - 1).getKey().equals(p.predecessor().getKey()))) {
-                case HOLD -> CompletableFuture.completedFuture(p.revision());
-                case WATCH_DELETIONS_AHEAD ->
-                    lookAgainAfter(
-                        KeyWaits.deletedBefore(client, Etcd.bytes(dir), from, rev), this::waitTurn);
-                case WATCH_PREDECESSOR ->
-                    lookAgainAfter(
-                        KeyWaits.changed(client, p.predecessor().getKey(), from), this::waitTurn);
-              };
+              Ranks.Wait w =
+                  Ranks.decide(
+                      ahead,
+                      max,
+                      ahead > 0
+                          && p.first().get(ahead - 1).getKey().equals(p.predecessor().getKey()));
+              if (w == Ranks.Wait.HOLD) return handover.held(p.first(), p.revision());
+              List<KeyValue> seen = new ArrayList<>(p.first());
+              seen.add(p.predecessor());
+              handover.notYet(seen, p.revision());
+              return lookAgainAfter(
+                  w == Ranks.Wait.WATCH_DELETIONS_AHEAD
+                      ? KeyWaits.deletedBefore(client, Etcd.bytes(dir), from, rev)
+                      : KeyWaits.changed(client, p.predecessor().getKey(), from),
+                  () -> waitTurn(0));
             });
   }
 }

@@ -23,9 +23,18 @@ public interface Slot {
    */
   CompletableFuture<Long> acquired();
 
+  /**
+   * Once {@link #acquired} has completed: when the command may start (the lock-delay of contract
+   * section 4, if a key ahead vanished without being released), and why.
+   */
+  Vanishes.Start start();
+
   /** Our own key; its deletion by anyone means we no longer hold. */
   ByteSequence key();
 
-  /** Stops waiting and deletes our key. */
+  /**
+   * Stops waiting and deletes our key; marked released first if our turn came and its lock-delay is
+   * over.
+   */
   void leave();
 }

@@ -34,6 +34,7 @@ final class Claims {
   private final AtomicBoolean stopping;
   private final Metrics metrics;
   private final Log log;
+  private final Departed departed;
 
   Claims(
       Client client,
@@ -54,6 +55,7 @@ final class Claims {
     this.stopping = stopping;
     this.metrics = metrics;
     this.log = log;
+    this.departed = new Departed(opt.lockDelay());
   }
 
   /** Claims {@code tick}, fired at {@code now}, on lease {@code r}, and runs it if it won. */
@@ -87,7 +89,9 @@ final class Claims {
       Run record =
           late.compareTo(opt.maxLateness()) > 0
               ? claim.as(Run.MISSED)
-              : job.skipsOverlap() && table.going(job, now) ? claim.as(Run.SKIPPED) : claim;
+              : job.skipsOverlap() && table.going(job, now, departed)
+                  ? claim.as(Run.SKIPPED)
+                  : claim;
       if (stopping.get()) return; // SIGTERM came while we looked: no new claims
       Long rev = claim(key, record);
       if (rev == null) { // another daemon has this tick

@@ -40,11 +40,12 @@ public final class Daemon {
   /**
    * How a daemon runs; {@code grace} is how long SIGTERM lets running jobs finish before killing
    * them; {@code allow} the commands this host runs (the others it leaves to daemons that allow
-   * them).
+   * them); {@code lockDelay} how long a run of a vanished daemon still counts as going.
    */
   public record Options(
       long ttlSeconds,
       Duration killAfter,
+      Duration lockDelay,
       Duration maxLateness,
       Duration grace,
       Duration dialTimeout,

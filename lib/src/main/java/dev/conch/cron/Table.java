@@ -13,6 +13,7 @@ import io.etcd.jetcd.options.GetOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -110,11 +111,19 @@ public final class Table {
 
   /**
    * Whether a run of the job is still going: what {@code --overlap skip} asks before running a
-   * tick.
+   * tick. A run of a daemon that vanished less than the lock-delay ago ({@code departed}) counts.
    */
-  public boolean going(Job job, Instant now) {
-    Set<String> live = liveDaemons();
-    return runs(job.job(), 0).stream().anyMatch(r -> r.going(live, job.timeoutDuration(), now));
+  boolean going(Job job, Instant now, Departed departed) {
+    Set<String> live = new HashSet<>(liveDaemons());
+    List<Run> runs = runs(job.job(), 0);
+    Set<String> gone =
+        runs.stream()
+            .filter(r -> Run.RUNNING.equals(r.state()) && r.daemon() != null)
+            .map(Run::daemon)
+            .filter(d -> !live.contains(d))
+            .collect(Collectors.toSet());
+    live.addAll(departed.lingering(job.job(), gone, System.nanoTime()));
+    return runs.stream().anyMatch(r -> r.going(live, job.timeoutDuration(), now));
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.conch.proc;
 
+import dev.conch.base.Failure;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.Map;
@@ -56,5 +57,11 @@ public final class Signals {
   /** Also called for every later signal (forwarded to a running child). */
   public void onEach(Consumer<String> handler) {
     onEach = handler;
+  }
+
+  /** Exit 128+N for the first signal N, conch's own: no command's status to pass on. */
+  public Failure interrupted(String when) {
+    String sig = first.join();
+    return Failure.interrupted(NUMBERS.get(sig), "interrupted by SIG" + sig + " " + when);
   }
 }

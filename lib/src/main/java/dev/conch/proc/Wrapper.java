@@ -8,7 +8,6 @@ import dev.conch.coord.Backoff;
 import dev.conch.coord.Holder;
 import dev.conch.coord.Keys;
 import dev.conch.coord.Slot;
-import dev.conch.etcd.Etcd;
 import dev.conch.etcd.KeyWaits;
 import dev.conch.etcd.Session;
 import io.etcd.jetcd.Client;
@@ -33,6 +32,7 @@ public final class Wrapper {
   private final Function<Session, Slot> slots;
   private final Signals signals = Signals.install();
   private final Backoff backoff;
+  private final Turn turn;
 
   /**
    * @param connect makes a client; the wrapper owns and closes it, and makes a new one when etcd
@@ -48,6 +48,7 @@ public final class Wrapper {
         hold.restart() == null
             ? Backoff.reconnect()
             : new Backoff(hold.restart().backoffMax(), hold.restart().stableAfter());
+    this.turn = new Turn(hold, log, signals);
   }
 
   /** The exit code of contract section 5. */
@@ -77,7 +78,7 @@ public final class Wrapper {
                 () -> session.lose("its key " + Keys.leaseHex(session.lease()) + " was deleted"));
         Child.warmUp(); // queued already: the cold start-up of the child's machinery is not the
         // handover's
-        await(slot, session);
+        turn.await(slot, session, rev);
         if (session.lost().isDone()) {
           log.always(
               "lost",
@@ -113,45 +114,9 @@ public final class Wrapper {
         failed = true;
         Duration delay = backoff.after(Duration.ZERO);
         log.always("unreachable", "etcd unreachable; trying again in " + Durations.format(delay));
-        if (pause(delay, null)) throw interrupted();
+        if (pause(delay, null)) throw signals.interrupted(Turn.WITHDREW);
       }
     }
-  }
-
-  /**
-   * Waits for our turn; returns when it came or the session was lost (look at it), else throws the
-   * failure to exit with: signalled (128+N), not acquired (75), etcd failed.
-   */
-  private void await(Slot slot, Session session) {
-    if (hold.nonblock() && !slot.ready()) {
-      if (session.lost().isDone()) return; // our key was gone: queue again, then look once more
-      slot.leave();
-      throw new Failure(
-          Failure.Kind.NOT_ACQUIRED, "not acquired: " + slot.busy() + " (--nonblock)");
-    }
-    CompletableFuture<Long> turn = slot.acquired();
-    CompletableFuture<Void> timeout =
-        hold.timeout() == null
-            ? new CompletableFuture<>()
-            : new CompletableFuture<Void>()
-                .completeOnTimeout(null, hold.timeout().toMillis(), TimeUnit.MILLISECONDS);
-    CompletableFuture.anyOf(turn, timeout, signals.first(), session.lost())
-        .handle((v, e) -> null)
-        .join();
-    if (signals.first().isDone()) {
-      slot.leave();
-      throw interrupted();
-    }
-    if (session.lost().isDone() || turn.isDone() && !turn.isCompletedExceptionally()) return;
-    Throwable failed =
-        turn.isCompletedExceptionally()
-            ? turn.handle((v, e) -> e).join()
-            : null; // leaving cancels turn
-    slot.leave();
-    if (failed != null) throw Etcd.failure(failed, "waiting for " + hold.name());
-    throw new Failure(
-        Failure.Kind.NOT_ACQUIRED,
-        "not acquired within --timeout " + Durations.format(hold.timeout()));
   }
 
   /**
@@ -187,7 +152,8 @@ public final class Wrapper {
       if (pause(delay, session)) {
         if (signals.first().isDone()) {
           release(slot, rc, rev, lease);
-          throw interrupted("while pausing before a restart; released, no command was running");
+          throw signals.interrupted(
+              "while pausing before a restart; released, no command was running");
         }
         log.always(
             "lost",
@@ -245,15 +211,5 @@ public final class Wrapper {
     CompletableFuture<String> lost = session == null ? new CompletableFuture<>() : session.lost();
     CompletableFuture.anyOf(done, signals.first(), lost).join();
     return signals.first().isDone() || lost.isDone();
-  }
-
-  private Failure interrupted() {
-    return interrupted("while waiting; withdrew, the command never ran");
-  }
-
-  /** Exit 128+N for the first signal N, conch's own: no command's status to pass on. */
-  private Failure interrupted(String when) {
-    String sig = signals.first().join();
-    return Failure.interrupted(Signals.NUMBERS.get(sig), "interrupted by SIG" + sig + " " + when);
   }
 }

@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conch.base.Json;
+import dev.conch.coord.Holder;
 import dev.conch.cron.Run;
 import dev.conch.it.support.Args;
 import dev.conch.it.support.Conch;
 import dev.conch.it.support.Cron;
 import dev.conch.it.support.EtcdFixture;
+import dev.conch.it.support.Etcdctl;
 import dev.conch.it.support.Releases;
 import dev.conch.it.support.Sema;
 import java.nio.file.Files;
@@ -85,7 +87,12 @@ class MixedVersionIT {
     String line = "\"%s " + tag + " $CONCH_REV\" >> '" + log + "'";
     String go = "until [ -e '" + c.file("go-" + tag) + "' ]; do sleep 0.05; done";
     String script = "echo " + String.format(line, "start") + "; " + go + "; echo ";
-    Conch.Run r = c.start("elect", "o", "--", "bash", "-c", script + String.format(line, "end"));
+    List<String> args = new ArrayList<>(List.of("elect", "o"));
+    // the previous release never marks its release, so the current build waits its lock-delay
+    // after it: a short one keeps the test fast (the previous release has no such option)
+    if (c.current()) args.addAll(List.of("-v", "--lock-delay", "1s"));
+    args.addAll(List.of("--", "bash", "-c", script + String.format(line, "end")));
+    Conch.Run r = c.start(args.toArray(String[]::new));
     c.awaitKeys(keys);
     return r;
   }
@@ -124,6 +131,32 @@ class MixedVersionIT {
     assertEquals(List.of(), p.cur.keys());
   }
 
+  @Test
+  void lockDelayAcrossVersionsAPreviousReleaseCountsAsUncleanAndReadsTheMark() throws Exception {
+    Pair p = pair();
+    Path log = p.cur.file("log");
+    Conch.Run a = candidate(p.old, "a", log, 1);
+    Conch.awaitLines(log, 1, 20_000);
+    Conch.Run b = candidate(p.cur, "b", log, 2);
+    end(p.cur, "a", a, log, 3);
+    // the previous release never marks: its clean release counts as unclean, and the current
+    // waiter waits its lock-delay (safe), saying so
+    assertTrue(b.stderr().contains(": lock-delay delay=1s"), b.stderr());
+    // the current holder's value as its clean release marks it, on its own lease: the previous
+    // release's --who still reads it
+    String key = p.cur.keys().get(0);
+    String value = Etcdctl.run(etcd.endpoint(), "get", key, "--print-value-only").out().strip();
+    String marked = Holder.markReleased(value);
+    String lease = key.substring(key.lastIndexOf('/') + 1);
+    assertEquals(0, Etcdctl.run(etcd.endpoint(), "put", "--lease=" + lease, key, marked).code());
+    Conch.Run c = candidate(p.old, "c", log, 2);
+    assertWho(p.old, b, "host-current", p.curVersion);
+    end(p.cur, "b", b, log, 5); // current, marking, -> previous
+    end(p.cur, "c", c, log, 6);
+    assertEquals(List.of("a", "b", "c"), order(Conch.lines(log)));
+    assertEquals(List.of(), p.cur.keys());
+  }
+
   static List<String> order(List<String> log) {
     return log.stream().filter(x -> x.startsWith("start ")).map(x -> x.split(" ")[1]).toList();
   }
@@ -150,8 +183,12 @@ class MixedVersionIT {
               + "\" >> '"
               + log
               + "'";
-      Conch c = tag.startsWith("o") ? p.old : p.cur;
-      runs.add(Sema.queueScript(c, script, "--max", Integer.toString(max)).run());
+      // the current build waits its lock-delay after each unmarked release of the previous one:
+      // a short one keeps the test fast (the previous release has no such option)
+      runs.add(
+          tag.startsWith("o")
+              ? Sema.queueScript(p.old, script, "--max", Integer.toString(max)).run()
+              : Sema.queueScript(p.cur, script, "--max", "" + max, "--lock-delay", "1s").run());
     }
     Conch.awaitLines(log, max, 20_000);
     // a holder of each version, and each version's --who lists both

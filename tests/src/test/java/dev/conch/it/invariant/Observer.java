@@ -1,5 +1,6 @@
 package dev.conch.it.invariant;
 
+import dev.conch.coord.Holder;
 import dev.conch.etcd.Etcd;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.Watch;
@@ -16,6 +17,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -36,6 +38,9 @@ final class Observer implements AutoCloseable {
 
   /** When the test saw each key deleted, by create revision (the child's CONCH_REV). */
   private final Map<Long, Long> lostAt = new ConcurrentHashMap<>();
+
+  /** The keys, by create revision, that vanished without a clean release's mark. */
+  private final Set<Long> unmarked = ConcurrentHashMap.newKeySet();
 
   private RandomAccessFile in;
   private Watch.Watcher watcher;
@@ -77,8 +82,12 @@ final class Observer implements AutoCloseable {
                 response -> {
                   long now = now();
                   for (WatchEvent e : response.getEvents())
-                    if (e.getEventType() == WatchEvent.EventType.DELETE)
-                      lostAt.putIfAbsent(e.getPrevKV().getCreateRevision(), now);
+                    if (e.getEventType() == WatchEvent.EventType.DELETE) {
+                      long rev = e.getPrevKV().getCreateRevision();
+                      lostAt.putIfAbsent(rev, now);
+                      if (!Holder.released(Etcd.string(e.getPrevKV().getValue())))
+                        unmarked.add(rev);
+                    }
                 });
     reading = background.scheduleWithFixedDelay(this::read, 20, 20, TimeUnit.MILLISECONDS);
   }
@@ -122,6 +131,11 @@ final class Observer implements AutoCloseable {
   /** When the key of {@code iv} was deleted; MAX_VALUE: not (yet) seen. */
   long lost(Interval iv) {
     return lostAt.getOrDefault(iv.rev, Long.MAX_VALUE);
+  }
+
+  /** Whether the key of {@code iv} vanished unmarked: a loss, not a clean release. */
+  boolean unmarked(Interval iv) {
+    return unmarked.contains(iv.rev);
   }
 
   /** Every child seen so far, by start. */

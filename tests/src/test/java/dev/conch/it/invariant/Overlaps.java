@@ -2,7 +2,9 @@ package dev.conch.it.invariant;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 
 /**
@@ -11,13 +13,19 @@ import java.util.TreeSet;
  * runs. Each loss gets its own window: from its key's deletion until its child ended or the excess
  * did, whichever came first, checked against that child's own bound. A window is never measured
  * from one loss to the end of an excess that a later loss kept open: successive losses (the next
- * holder faulted before the first one's child was gone) are two windows, not one long one.
+ * holder faulted before the first one's child was gone) are two windows, not one long one. A loss
+ * that the lock-delay covers (contract section 4: the next holder waits at least as long as the old
+ * child may outlive its key) excuses no excess: its window is how long an excess rested on such
+ * losses alone, and must be 0.
  */
 final class Overlaps {
   private Overlaps() {}
 
-  /** One child's run, in ns; {@code lost} is when its key was deleted (MAX_VALUE: never). */
-  record Run(String name, long start, long end, long lost, long boundMs) {
+  /**
+   * One child's run, in ns; {@code lost} is when its key was deleted (MAX_VALUE: never); {@code
+   * covered}: the lock-delay covers that loss.
+   */
+  record Run(String name, long start, long end, long lost, long boundMs, boolean covered) {
     boolean liveAt(long t) {
       return start <= t && t < end;
     }
@@ -28,10 +36,13 @@ final class Overlaps {
     }
   }
 
-  /** How long one loss kept its child in an excess. */
+  /**
+   * How long one loss kept its child in an excess; for a covered loss, how long the excess rested
+   * on covered losses alone, with no other lost child running.
+   */
   record Window(Run run, long from, long to, long nanos) {
     boolean withinBound() {
-      return nanos <= run.boundMs * 1_000_000;
+      return run.covered ? nanos == 0 : nanos <= run.boundMs * 1_000_000;
     }
   }
 
@@ -65,16 +76,29 @@ final class Overlaps {
             .filter(r -> r.start < to && r.end > from && r.lostBy(to, lagNs))
             .sorted(Comparator.comparingLong(Run::lost))
             .toList();
-    TreeSet<Long> moments = new TreeSet<>(List.of(from));
-    for (Run r : all) {
-      if (r.start > from && r.start < to) moments.add(r.start);
-      if (r.end > from && r.end < to) moments.add(r.end);
-    }
-    for (long t : moments) {
-      if (lost.stream().noneMatch(r -> r.liveAt(t) && r.lostBy(t, lagNs)))
+    // between two moments, who runs and who is lost stays the same
+    TreeSet<Long> moments = new TreeSet<>(List.of(from, to));
+    for (Run r : all)
+      for (long t : new long[] {r.start, r.end, r.lost == Long.MAX_VALUE ? to : r.lost - lagNs})
+        if (t > from && t < to) moments.add(t);
+    Map<Run, Long> rested = new IdentityHashMap<>();
+    for (long t = from; t < to; t = moments.higher(t)) {
+      long at = t;
+      List<Run> excusing = lost.stream().filter(r -> r.liveAt(at) && r.lostBy(at, lagNs)).toList();
+      if (excusing.isEmpty())
         throw new AssertionError(
             "more than N ran with no lost child among them at " + t / 1_000_000 % 100_000);
+      if (excusing.stream().allMatch(Run::covered))
+        for (Run r : excusing) rested.merge(r, moments.higher(t) - t, Long::sum);
     }
-    return lost.stream().map(r -> new Window(r, from, to, Math.min(r.end, to) - r.lost)).toList();
+    return lost.stream()
+        .map(
+            r ->
+                new Window(
+                    r,
+                    from,
+                    to,
+                    r.covered ? rested.getOrDefault(r, 0L) : Math.min(r.end, to) - r.lost))
+        .toList();
   }
 }

@@ -12,8 +12,13 @@ class OverlapsTest {
   static final long NEVER = Long.MAX_VALUE;
 
   static Overlaps.Run run(String name, long start, long end, long lost, long bound) {
+    return run(name, start, end, lost, bound, false);
+  }
+
+  static Overlaps.Run run(
+      String name, long start, long end, long lost, long bound, boolean covered) {
     long lostNs = lost == NEVER ? NEVER : lost * 1_000_000;
-    return new Overlaps.Run(name, start * 1_000_000, end * 1_000_000, lostNs, bound);
+    return new Overlaps.Run(name, start * 1_000_000, end * 1_000_000, lostNs, bound, covered);
   }
 
   /**
@@ -68,5 +73,31 @@ class OverlapsTest {
     long[] ex = Overlaps.excesses(all, 1).get(0);
     assertThrows(AssertionError.class, () -> Overlaps.windows(all, ex[0], ex[1], 0));
     assertEquals(1, Overlaps.windows(all, ex[0], ex[1], 200 * 1_000_000L).size());
+  }
+
+  /**
+   * The lock-delay covers B's loss, not A's (a revoke of a frozen holder): while A's loss excuses
+   * the excess, B's child outliving its key adds nothing, a window of 0. Once only B's loss is left
+   * to excuse an excess (C started 300 ms after B's key vanished, as if it had not waited), B's
+   * window is that time, over its bound of 0.
+   */
+  @Test
+  void aLossTheLockDelayCoversExcusesNoExcess() {
+    List<Overlaps.Run> excused =
+        List.of(
+            run("A", 0, 2800, 0, 2900),
+            run("B", 1500, 2300, 2000, 900, true),
+            run("C", 3600, 5000, NEVER, 900));
+    long[] ex = Overlaps.excesses(excused, 1).get(0);
+    List<Overlaps.Window> w = Overlaps.windows(excused, ex[0], ex[1], 0);
+    assertEquals(List.of("A", "B"), w.stream().map(x -> x.run().name()).toList());
+    assertEquals(0, w.get(1).nanos());
+    assertTrue(w.stream().allMatch(Overlaps.Window::withinBound));
+    List<Overlaps.Run> early =
+        List.of(run("B", 0, 600, 100, 900, true), run("C", 400, 2000, NEVER, 900));
+    ex = Overlaps.excesses(early, 1).get(0);
+    Overlaps.Window b = Overlaps.windows(early, ex[0], ex[1], 0).get(0);
+    assertEquals(200 * 1_000_000L, b.nanos());
+    assertTrue(!b.withinBound());
   }
 }

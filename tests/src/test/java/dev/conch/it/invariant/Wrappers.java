@@ -16,6 +16,11 @@ final class Wrappers {
   static final long TTL_MS = 2000;
   static final long KILL_AFTER_MS = 500;
 
+  /**
+   * conch's default --lock-delay, kill-after + 1 s: not passed, so the default is what is tested.
+   */
+  static final long LOCK_DELAY_MS = KILL_AFTER_MS + 1000;
+
   private final Conch conch;
   private final String tool;
   private final int max;

@@ -63,6 +63,11 @@ public final class Conch {
     env.putAll(EtcdServer.conchEnv(endpoint)); // TLS and user conch, on the secure topology
   }
 
+  /** Whether this is this checkout's build, not another's (a previous release). */
+  public boolean current() {
+    return build == null;
+  }
+
   /** Conch as another build runs it (a previous release's classpath): same prefix, dir and env. */
   public Conch build(String classpath) {
     return new Conch(this, classpath);
