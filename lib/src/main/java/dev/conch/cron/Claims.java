@@ -45,7 +45,8 @@ final class Claims {
       Trim trim,
       AtomicBoolean stopping,
       Metrics metrics,
-      Log log) {
+      Log log,
+      Departed departed) {
     this.client = client;
     this.keys = keys;
     this.opt = opt;
@@ -55,7 +56,7 @@ final class Claims {
     this.stopping = stopping;
     this.metrics = metrics;
     this.log = log;
-    this.departed = new Departed(opt.lockDelay());
+    this.departed = departed;
   }
 
   /** Claims {@code tick}, fired at {@code now}, on lease {@code r}, and runs it if it won. */

@@ -25,16 +25,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * crashed winner.
  *
  * <p>Threads. The one {@code conch-cron-timer} thread owns the job table in memory and the tick
- * timers ({@link TableSync}, {@link Ticks}): jetcd's answers and watch events are handed to it, so
- * a change and a tick never race and nothing there takes a lock. A due tick goes to the {@code
- * conch-cron-run} pool, where one thread claims it, runs its command under {@link
- * dev.conch.proc.Supervisor} (which decides the lease's loss and --timeout on that same thread) and
- * records it ({@link Claims}, {@link Runs}). The main thread waits for a signal or the lease's
- * loss, registers again, and stops. Shared between them, each safe by itself: the current {@link
- * Registration} (volatile; its loss a future), {@code stopping} (atomic), the runs going (a
- * concurrent map in {@link Runs}), the {@link Metrics} (adders). The daemon owns both executors and
- * {@link #stop} ends them; each lease's keepalive thread is its session's, closed when the lease is
- * lost and at stop.
+ * timers ({@link TableSync}, {@link Ticks}) and watches daemons/ ({@link DaemonWatch}): jetcd's
+ * answers and watch events are handed to it, so a change and a tick never race and nothing there
+ * takes a lock. A due tick goes to the {@code conch-cron-run} pool, where one thread claims it,
+ * runs its command under {@link dev.conch.proc.Supervisor} (which decides the lease's loss and
+ * --timeout on that same thread) and records it ({@link Claims}, {@link Runs}). The main thread
+ * waits for a signal or the lease's loss, registers again, and stops. Shared between them, each
+ * safe by itself: the current {@link Registration} (volatile; its loss a future), {@code stopping}
+ * (atomic), the runs going (a concurrent map in {@link Runs}), the {@link Metrics} (adders). The
+ * daemon owns both executors and {@link #stop} ends them; each lease's keepalive thread is its
+ * session's, closed when the lease is lost and at stop.
  */
 public final class Daemon {
   /**
@@ -67,6 +67,7 @@ public final class Daemon {
   private final Runs runs;
   private final Claims claims;
   private final TableSync table;
+  private final DaemonWatch daemons;
   private volatile Registration current;
 
   /** {@code metricsAt}: where to serve {@link Metrics}, or null. */
@@ -79,7 +80,10 @@ public final class Daemon {
     Table records = new Table(client, keys, opt.dialTimeout());
     Trim trim = new Trim(records, opt.maxLateness(), metrics);
     this.runs = new Runs(opt.killAfter(), trim, metrics, log);
-    this.claims = new Claims(client, keys, opt, records, runs, trim, stopping, metrics, log);
+    Departed departed = new Departed(opt.lockDelay());
+    this.daemons = new DaemonWatch(client, keys, timer, stopping, departed);
+    this.claims =
+        new Claims(client, keys, opt, records, runs, trim, stopping, metrics, log, departed);
     Ticks ticks = new Ticks(timer, started, opt.maxLateness(), stopping, this::due);
     this.table = new TableSync(client, keys, opt.allow(), timer, ticks, stopping, metrics, log);
   }
@@ -93,6 +97,7 @@ public final class Daemon {
         metricsAt == null ? null : MetricsServer.start(metricsAt, metrics::render)) {
       current = Registration.first(client, keys, opt);
       Child.warmUp(); // not at the first tick: a run's lateness is not the JVM's cold start-up
+      daemons.start();
       table.start();
       log.always(
           "up",
@@ -141,6 +146,7 @@ public final class Daemon {
   private void stop() {
     stopping.set(true);
     table.close();
+    daemons.close();
     runners.shutdown();
     try {
       if (!runners.awaitTermination(opt.grace().toMillis(), TimeUnit.MILLISECONDS)) {

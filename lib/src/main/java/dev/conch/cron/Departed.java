@@ -2,39 +2,63 @@ package dev.conch.cron;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * Daemons whose key under daemons/ vanished less than the lock-delay ago: a run they claimed still
  * counts as going for {@code --overlap skip} (contract section 4), as its command may outlive the
- * daemon's lease by up to kill-after. A daemon only reads daemons/ at each overlap check, so a
- * vanish dates from the first check that found the daemon gone: no later than it happened, so the
- * wait is never too short. Remembered per job, for the daemons its records name, so the memory
- * stays as small as the records. Pure: times are {@link System#nanoTime()} values from the caller.
+ * daemon's lease by up to kill-after. Each vanish is dated by the daemon's watch of daemons/
+ * ({@link DaemonWatch}) when it is seen, no earlier than it happened, so the wait is never too
+ * short; and never later than need be, so an old crash does not cost a job with rare ticks its next
+ * one. What the watch cannot date counts from the latest moment it may have happened: a daemon gone
+ * before the watch began, from when it began; one that was live then and whose deletion has not
+ * been seen yet, or any while the watch is down, from now. Pure: times are {@link
+ * System#nanoTime()} values.
  */
 final class Departed {
   private final Duration delay;
-  private final Map<String, Map<String, Long>> noticed = new HashMap<>(); // job -> lease -> when
+  private final Map<String, Long> seen = new HashMap<>(); // lease -> when its vanish was seen
+  private Set<String> liveAtStart = new HashSet<>();
+  private boolean watching;
+  private long since;
 
   Departed(Duration delay) {
     this.delay = delay;
   }
 
-  /**
-   * Of {@code gone}, the daemons named by {@code job}'s running records that are not live at {@code
-   * nowNanos}, those still within the lock-delay of when they were first found gone.
-   */
-  synchronized Set<String> lingering(String job, Set<String> gone, long nowNanos) {
-    Map<String, Long> before = noticed.getOrDefault(job, Map.of());
-    Map<String, Long> now = new HashMap<>();
-    for (String d : gone) now.put(d, before.getOrDefault(d, nowNanos));
-    if (now.isEmpty()) noticed.remove(job);
-    else noticed.put(job, now);
-    return now.entrySet().stream()
-        .filter(e -> nowNanos - e.getValue() < delay.toNanos())
-        .map(Map.Entry::getKey)
-        .collect(Collectors.toSet());
+  /** The watch (re)began at {@code atNanos}, with {@code live} registered at its first revision. */
+  synchronized void watching(Set<String> live, long atNanos) {
+    watching = true;
+    since = atNanos;
+    liveAtStart = new HashSet<>(live);
+  }
+
+  /** The watch failed: until it begins again, no vanish can be dated. */
+  synchronized void blind() {
+    watching = false;
+  }
+
+  synchronized void vanished(String lease, long atNanos) {
+    seen.putIfAbsent(lease, atNanos);
+    // long gone: forgotten, and dated no later than the watch's start from now on
+    seen.entrySet().removeIf(e -> atNanos - e.getValue() >= delay.toNanos() && forget(e.getKey()));
+  }
+
+  private boolean forget(String lease) {
+    liveAtStart.remove(lease);
+    return true;
+  }
+
+  /** Of {@code gone}, those that vanished, or may have, less than the lock-delay before now. */
+  synchronized Set<String> lingering(Set<String> gone, long nowNanos) {
+    Set<String> out = new HashSet<>();
+    for (String d : gone) {
+      Long at = seen.get(d);
+      if (at == null) at = !watching || liveAtStart.contains(d) ? nowNanos : since;
+      if (nowNanos - at < delay.toNanos()) out.add(d);
+    }
+    return out;
   }
 }

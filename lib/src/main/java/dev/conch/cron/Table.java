@@ -122,7 +122,7 @@ public final class Table {
             .map(Run::daemon)
             .filter(d -> !live.contains(d))
             .collect(Collectors.toSet());
-    live.addAll(departed.lingering(job.job(), gone, System.nanoTime()));
+    live.addAll(departed.lingering(gone, System.nanoTime()));
     return runs.stream().anyMatch(r -> r.going(live, job.timeoutDuration(), now));
   }
 

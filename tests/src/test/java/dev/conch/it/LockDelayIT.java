@@ -17,6 +17,7 @@ import dev.conch.it.support.Procs;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -243,5 +244,30 @@ class LockDelayIT {
     // the first check after the vanish comes within a tick, the run at the first tick after its
     // lock-delay
     assertTrue(after <= 1000 + 1500 + 1000 + 1000, "then ticks run again: " + after + " ms");
+  }
+
+  @Test
+  void cronRunsTheFirstTickAfterALockDelayThatTheWatchSawPass() {
+    // a job with rare ticks: its next tick is b's first overlap check after a's crash; b's watch
+    // of daemons/ saw a's key go long before, so that tick runs (dated at the check, as the first
+    // version did, the vanish skipped it: an hourly job lost an hour)
+    Conch c = new Conch(etcd.endpoint());
+    Path log = c.file("log");
+    Cron.add(c, "rare", Args.array(List.of("--schedule", "@every 8s"), Cron.logging(log, "30")));
+    List<String> opts =
+        List.of("daemon", "--ttl", "2s", "--kill-after", "500ms", "--lock-delay", "1500ms");
+    Conch.Run a = c.start(opts.toArray(String[]::new));
+    String[] first = Conch.awaitLines(log, 1, 30_000).get(0).split(" ");
+    Conch.Run b = c.start(Args.array(opts, List.of("--grace", "1s")));
+    Cron.awaitUp(List.of(b));
+    CompletableFuture<Vanish> gone = vanishOf(c.prefix + "/v1/daemons/" + first[4]);
+    Procs.kill("KILL", a.pid());
+    long v = gone.orTimeout(10, TimeUnit.SECONDS).join().atMillis();
+    // the first tick a lock-delay (and 200 ms of b's watch lag) after the vanish: it must run
+    long t0 = Instant.parse(first[0]).toEpochMilli(), period = 8_000;
+    long due = t0 + (v + 1_700 - t0 + period - 1) / period * period;
+    Map<Long, Run> runs = Cron.awaitRuns(c, "rare", r -> r.containsKey(due));
+    assertEquals(0, b.stop(), b.stderr());
+    assertEquals(Run.RUNNING, runs.get(due).state(), "the tick after the lock-delay ran: " + runs);
   }
 }
