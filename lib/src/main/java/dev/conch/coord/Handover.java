@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * How the turn came to a member: which keys ahead of it vanished, cleanly or not, between its last
@@ -72,29 +73,27 @@ final class Handover {
    */
   synchronized CompletableFuture<Long> held(List<KeyValue> ahead, long revision) {
     Set<ByteSequence> still = Set.copyOf(ahead.stream().map(KeyValue::getKey).toList());
-    CompletableFuture<?>[] replays =
+    Set<ByteSequence> unseen =
         lastAhead.stream()
             .filter(k -> !still.contains(k) && !vanishes.saw(Etcd.string(k)))
-            .map(this::replay)
-            .toArray(CompletableFuture[]::new);
-    return CompletableFuture.allOf(replays)
-        .thenApply(
-            x -> {
-              start = vanishes.decide(lockDelay, System.nanoTime());
-              return revision;
-            });
-  }
-
-  /** How {@code key} vanished, from etcd's history; unknown if that fails (compacted, say). */
-  private CompletableFuture<Void> replay(ByteSequence key) {
-    return KeyWaits.lastValue(client, key, lastLook + 1)
+            .collect(Collectors.toSet());
+    if (unseen.isEmpty() || lockDelay.isZero()) return decided(revision); // nothing to ask
+    // one replay of the directory for all of them: history costs a wait for etcd's next sync
+    return KeyWaits.lastValues(client, Etcd.bytes(dir), lastLook + 1, unseen)
         .orTimeout(Session.CLEANUP.toMillis(), TimeUnit.MILLISECONDS)
         .handle(
-            (kv, e) -> {
-              String last = e == null ? Etcd.string(kv.getValue()) : null;
-              vanishes.vanished(Etcd.string(key), last, System.nanoTime());
+            (values, e) -> {
+              long now = System.nanoTime();
+              for (ByteSequence k : unseen) // unknown if the history failed (compacted, say)
+              vanishes.vanished(Etcd.string(k), e == null ? values.get(k) : null, now);
               return null;
-            });
+            })
+        .thenCompose(x -> decided(revision));
+  }
+
+  private CompletableFuture<Long> decided(long revision) {
+    start = vanishes.decide(lockDelay, System.nanoTime());
+    return CompletableFuture.completedFuture(revision);
   }
 
   /** When the command may start; null until the turn has come. */

@@ -2,14 +2,16 @@ package dev.conch.etcd;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchEvent.EventType;
 import io.etcd.jetcd.watch.WatchResponse;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
 /**
@@ -40,18 +42,38 @@ public final class KeyWaits {
   }
 
   /**
-   * The value {@code key} had when it was deleted, at or after revision {@code from}: etcd replays
-   * it from its history if the deletion is past. Fails if that history is compacted.
+   * The values {@code keys} under {@code dir} had when they were deleted, at or after revision
+   * {@code from}: etcd replays those deletions from its history, in one watch of the directory
+   * (history is served on etcd's next sync of old watches, within 100 ms). Completes once every key
+   * has been seen deleted; fails if that history is compacted.
    */
-  public static CompletableFuture<KeyValue> lastValue(Client client, ByteSequence key, long from) {
-    return deleted(client, key, from)
-        .thenApply(
-            events ->
-                events.stream()
-                    .filter(e -> e.getEventType() == EventType.DELETE)
-                    .findFirst()
-                    .orElseThrow()
-                    .getPrevKV());
+  public static CompletableFuture<Map<ByteSequence, String>> lastValues(
+      Client client, ByteSequence dir, long from, Set<ByteSequence> keys) {
+    Map<ByteSequence, String> found = new ConcurrentHashMap<>();
+    CompletableFuture<Map<ByteSequence, String>> done = new CompletableFuture<>();
+    Watch.Watcher w =
+        client
+            .getWatchClient()
+            .watch(
+                dir,
+                WatchOption.builder()
+                    .withRevision(from)
+                    .isPrefix(true)
+                    .withNoPut(true)
+                    .withPrevKV(true)
+                    .build(),
+                Watch.listener(
+                    (WatchResponse r) -> {
+                      for (WatchEvent e : r.getEvents())
+                        if (keys.contains(e.getKeyValue().getKey()))
+                          found.putIfAbsent(
+                              e.getKeyValue().getKey(), Etcd.string(e.getPrevKV().getValue()));
+                      if (found.keySet().containsAll(keys)) done.complete(Map.copyOf(found));
+                    },
+                    done::completeExceptionally,
+                    () -> done.completeExceptionally(new IllegalStateException("watch closed"))));
+    done.whenComplete((v, e) -> w.close());
+    return done;
   }
 
   /** Some key under {@code dir} that was created before revision {@code before} is deleted. */
