@@ -42,6 +42,8 @@ final class Observer implements AutoCloseable {
   /** The keys, by create revision, that vanished without a clean release's mark. */
   private final Set<Long> unmarked = ConcurrentHashMap.newKeySet();
 
+  private final Map<Long, Long> deletedRev = new ConcurrentHashMap<>(); // create rev -> delete rev
+
   private RandomAccessFile in;
   private Watch.Watcher watcher;
 
@@ -85,6 +87,7 @@ final class Observer implements AutoCloseable {
                     if (e.getEventType() == WatchEvent.EventType.DELETE) {
                       long rev = e.getPrevKV().getCreateRevision();
                       lostAt.putIfAbsent(rev, now);
+                      deletedRev.putIfAbsent(rev, e.getKeyValue().getModRevision());
                       if (!Holder.released(Etcd.string(e.getPrevKV().getValue())))
                         unmarked.add(rev);
                     }
@@ -131,6 +134,11 @@ final class Observer implements AutoCloseable {
   /** When the key of {@code iv} was deleted; MAX_VALUE: not (yet) seen. */
   long lost(Interval iv) {
     return lostAt.getOrDefault(iv.rev, Long.MAX_VALUE);
+  }
+
+  /** The revision that deleted the key of {@code iv}, if the watch saw it. */
+  long deletedRevision(Interval iv) {
+    return deletedRev.getOrDefault(iv.rev, Long.MAX_VALUE);
   }
 
   /** Whether the key of {@code iv} vanished unmarked: a loss, not a clean release. */

@@ -35,8 +35,7 @@ public final class Conch {
           "CONCH_PASSWORD",
           "CONCH_CACERT",
           "CONCH_CERT",
-          "CONCH_KEY",
-          "CONCH_TLS_KEY");
+          "CONCH_KEY");
 
   private static final AtomicInteger SEQ = new AtomicInteger();
   private static String classpath;
