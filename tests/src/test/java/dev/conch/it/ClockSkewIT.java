@@ -7,12 +7,15 @@ import static dev.conch.it.support.Cron.awaitUp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.conch.cron.Table;
 import dev.conch.it.support.Conch;
 import dev.conch.it.support.Cron;
 import dev.conch.it.support.EtcdFixture;
 import dev.conch.it.support.Procs;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -30,6 +33,10 @@ class ClockSkewIT {
   @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
 
   private static final int SKEW = Integer.getInteger("conch.skew", 30);
+
+  /** Both daemons' --max-lateness (the default) plus twice the skew the trim allows for. */
+  private static final Duration HORIZON =
+      Duration.ofSeconds(10).plus(Table.CLOCK_SKEW.multipliedBy(2));
 
   /**
    * A run as its child logged it: tick, start on its daemon's clock, lease, start on the host's.
@@ -87,6 +94,8 @@ class ClockSkewIT {
     awaitHostDealtWith(host, log, to, SKEW * 1000L + 30_000);
     assertEquals(0, ahead.stop(), ahead.stderr());
     assertEquals(0, host.stop(), host.stderr());
+    // the last trim, on the clock ahead, deleted the records older than the claim horizon
+    long trimmed = System.currentTimeMillis() + SKEW * 1000L - HORIZON.toMillis();
 
     List<Line> lines = Conch.lines(log).stream().map(Line::parse).toList();
     Map<String, Long> offsets = new TreeMap<>();
@@ -98,24 +107,30 @@ class ClockSkewIT {
           Math.abs(l.clockOffset() - expected) < 1000,
           "a daemon's children share its clock: " + l + " vs " + expected);
     }
-    long twice = runs.values().stream().filter(n -> n > 1).count();
+    List<Long> twice = runs.keySet().stream().filter(t -> runs.get(t) > 1).toList();
+    List<Long> notRun = new ArrayList<>();
+    for (long t = (from + 999) / 1000 * 1000; t <= to; t += 1000)
+      if (!runs.containsKey(t)) notRun.add(t);
     long earlyOnHost =
         lines.stream().mapToLong(l -> l.tick() - l.hostMs()).max().orElse(Long.MIN_VALUE);
     System.out.printf(
-        "clock skew %d s, --keep 1: %d ticks run, %d of them twice; clock offsets by lease %s ms;"
-            + " most early on the host's clock %d ms%n",
-        SKEW, runs.size(), twice, offsets, earlyOnHost);
+        "clock skew %d s, --keep 1: %d ticks run, %d of them twice, %d of the window's not run;"
+            + " clock offsets by lease %s ms; most early on the host's clock %d ms%n",
+        SKEW, runs.size(), twice.size(), notRun.size(), offsets, earlyOnHost);
 
     assertEquals(2, offsets.size(), "both daemons ran ticks: " + offsets);
     assertTrue(
         offsets.values().stream().anyMatch(o -> Math.abs(o - SKEW * 1000L) < 1000),
         "the children of the daemon ahead inherit its clock: " + offsets);
+    assertEquals(List.of(), twice, "no tick ran twice");
+    assertEquals(List.of(), notRun, "every tick of the window ran");
     for (Line l : lines)
       assertEquals(
           l.tick() >= firstAhead,
           l.clockOffset() > SKEW * 500L,
           "the daemon ahead ran every tick from its first on, the host's every tick before: " + l);
-    assertEveryTickOnce(c, "skew", log, from, to); // also: never early on its daemon's clock
+    // also never early on its daemon's clock; one ok record for each tick the trim had to keep
+    assertEveryTickOnce(c, "skew", log, Math.max(from, trimmed + 1000), to);
   }
 
   /** Until the host's daemon has run tick {@code tick} or logged that it lost it. */
