@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conch.base.Json;
 import dev.conch.cron.Run;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 
 /** The cron table and its daemons as a test drives and reads them: jobs, daemons, run records. */
 public final class Cron {
@@ -81,6 +85,29 @@ public final class Cron {
     for (int i = 0; i < n; i++) ds.add(c.start(Args.array(List.of("daemon"), List.of(opts))));
     c.awaitKeysUnder("/v1/daemons/", n);
     return ds;
+  }
+
+  /**
+   * Conch (same prefix and files) whose processes see the host's clock shifted by {@code offset}
+   * (libfaketime's FAKETIME, e.g. "+30s"), and so do their children: they inherit the variables.
+   * The monotonic clock is shifted too (libfaketime's default), by a constant, so durations hold;
+   * with FAKETIME_DONT_FAKE_MONOTONIC=1 a JVM started two to three times slower and overslept its
+   * sleeps by up to 0.3 s (libfaketime 0.9.10).
+   */
+  public static Conch skewed(Conch c, String offset) {
+    return c.build(Conch.classpath()).env("LD_PRELOAD", libfaketime()).env("FAKETIME", offset);
+  }
+
+  private static String libfaketime() {
+    try (Stream<Path> dirs = Files.list(Path.of("/usr/lib"))) {
+      return dirs.map(d -> d.resolve("faketime/libfaketime.so.1"))
+          .filter(Files::exists)
+          .findFirst()
+          .orElseThrow(() -> new AssertionError("no libfaketime: run scripts/setup-debian.sh"))
+          .toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** When every daemon has said it is up: registered, table loaded, ticks armed. */
