@@ -42,11 +42,8 @@ final class Runs {
         Supervisor.start(
             r.session(),
             r.lost(),
-            job.cmd(),
-            env,
-            killAfter,
+            new Supervisor.Command(job.cmd(), env, killAfter, limit),
             null,
-            limit,
             new Supervisor.Hooks() {
               @Override
               public void lost(String why, boolean going) {

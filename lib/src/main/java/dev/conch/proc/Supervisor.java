@@ -69,26 +69,31 @@ public final class Supervisor {
   }
 
   /**
-   * Starts {@code cmd} under {@code session}'s lease.
+   * What to run: {@code cmd} with {@code env} added to ours, SIGKILL {@code killAfter} after
+   * SIGTERM, and SIGTERM once it has run {@code timeout} (null: no limit).
+   */
+  public record Command(
+      List<String> cmd, Map<String, String> env, Duration killAfter, Duration timeout) {}
+
+  /**
+   * Starts {@code command} under {@code session}'s lease.
    *
    * @param lost when the lease counts as lost: {@link Session#lost()}, or a future its owner
    *     completes once it has said so (the daemon's one line comes before its runs' own)
    * @param forward the signals to pass on to the command's group, or null
-   * @param timeout SIGTERM once the command has run this long, or null
    */
   public static Supervisor start(
       Session session,
       CompletableFuture<String> lost,
-      List<String> cmd,
-      Map<String, String> env,
-      Duration killAfter,
+      Command command,
       Signals forward,
-      Duration timeout,
       Hooks hooks) {
-    Child child = Child.start(cmd, env, killAfter, session.remaining());
+    Child child =
+        Child.start(command.cmd(), command.env(), command.killAfter(), session.remaining());
     Runnable unrenew = session.onRenew(child::renew);
     CompletableFuture<Void> timer = new CompletableFuture<>();
-    if (timeout != null) timer.completeOnTimeout(null, timeout.toMillis(), TimeUnit.MILLISECONDS);
+    if (command.timeout() != null)
+      timer.completeOnTimeout(null, command.timeout().toMillis(), TimeUnit.MILLISECONDS);
     if (forward != null) {
       Consumer<String> pass =
           sig -> {

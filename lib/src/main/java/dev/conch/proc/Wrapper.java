@@ -134,7 +134,11 @@ public final class Wrapper {
       long started = System.nanoTime();
       Supervisor.Outcome run =
           Supervisor.start(
-                  session, session.lost(), hold.cmd(), env, hold.killAfter(), signals, null, said)
+                  session,
+                  session.lost(),
+                  new Supervisor.Command(hold.cmd(), env, hold.killAfter(), null),
+                  signals,
+                  said)
               .await();
       if (run.lost()) return again() ? LOST : ExitCode.LEASE_LOST;
       int rc = run.exit();
