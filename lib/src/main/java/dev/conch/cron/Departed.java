@@ -43,12 +43,13 @@ final class Departed {
   synchronized void vanished(String lease, long atNanos) {
     seen.putIfAbsent(lease, atNanos);
     // long gone: forgotten, and dated no later than the watch's start from now on
-    seen.entrySet().removeIf(e -> atNanos - e.getValue() >= delay.toNanos() && forget(e.getKey()));
-  }
-
-  private boolean forget(String lease) {
-    liveAtStart.remove(lease);
-    return true;
+    Set<String> old = new HashSet<>();
+    seen.forEach(
+        (d, at) -> {
+          if (atNanos - at >= delay.toNanos()) old.add(d);
+        });
+    seen.keySet().removeAll(old);
+    liveAtStart.removeAll(old);
   }
 
   /** Of {@code gone}, those that vanished, or may have, less than the lock-delay before now. */
