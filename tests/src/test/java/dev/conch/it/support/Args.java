@@ -7,9 +7,10 @@ import java.util.List;
 public final class Args {
   private Args() {}
 
-  public static List<String> cat(List<String> a, List<String> b) {
-    List<String> all = new ArrayList<>(a);
-    all.addAll(b);
+  @SafeVarargs
+  public static List<String> cat(List<String>... parts) {
+    List<String> all = new ArrayList<>();
+    for (List<String> p : parts) all.addAll(p);
     return all;
   }
 

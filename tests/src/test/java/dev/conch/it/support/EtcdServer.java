@@ -48,6 +48,7 @@ public final class EtcdServer implements AutoCloseable {
   private final List<Integer> clientPorts = new ArrayList<>();
   private final List<List<String>> restores = new ArrayList<>();
   private final Process[] members;
+  private final Netns net; // null: every member on our loopback
 
   /** Every member's client URL, comma-separated, as CONCH_ENDPOINTS takes them. */
   public final String endpoint;
@@ -63,9 +64,10 @@ public final class EtcdServer implements AutoCloseable {
             List.of(endpoint.split(",")), null, null, null, null, null, Duration.ofSeconds(5)));
   }
 
-  private EtcdServer(int size, Pki pki, List<String> flags) throws IOException {
+  private EtcdServer(int size, Pki pki, List<String> flags, Netns net) throws IOException {
     dir = Files.createTempDirectory("conch-etcd-");
     this.pki = pki;
+    this.net = net;
     List<Integer> peers = new ArrayList<>();
     for (int i = 0; i < size; i++) {
       clientPorts.add(freePort());
@@ -73,7 +75,7 @@ public final class EtcdServer implements AutoCloseable {
     }
     String cluster =
         IntStream.range(0, size)
-            .mapToObj(i -> "m" + i + "=http://127.0.0.1:" + peers.get(i))
+            .mapToObj(i -> "m" + i + "=http://" + host(i) + ":" + peers.get(i))
             .collect(Collectors.joining(","));
     for (int i = 0; i < size; i++) {
       restores.add(
@@ -87,9 +89,10 @@ public final class EtcdServer implements AutoCloseable {
               "--initial-cluster-token",
               dir.getFileName().toString(),
               "--initial-advertise-peer-urls",
-              "http://127.0.0.1:" + peers.get(i)));
+              "http://" + host(i) + ":" + peers.get(i)));
       commands.add(
           Args.cat(
+              net == null ? List.of() : net.in(i),
               List.of(
                   "etcd",
                   "--name",
@@ -97,13 +100,13 @@ public final class EtcdServer implements AutoCloseable {
                   "--data-dir",
                   dir.resolve("m" + i).toString(),
                   "--listen-client-urls",
-                  member(i),
+                  net == null ? member(i) : member(i) + "," + local(i),
                   "--advertise-client-urls",
                   member(i),
                   "--listen-peer-urls",
-                  "http://127.0.0.1:" + peers.get(i),
+                  "http://" + host(i) + ":" + peers.get(i),
                   "--initial-advertise-peer-urls",
-                  "http://127.0.0.1:" + peers.get(i),
+                  "http://" + host(i) + ":" + peers.get(i),
                   "--initial-cluster",
                   cluster,
                   "--initial-cluster-token",
@@ -151,10 +154,19 @@ public final class EtcdServer implements AutoCloseable {
     return start(size, secure ? Pki.shared() : null, List.of());
   }
 
+  /** A plain member on each host of {@code net}: partitions are cuts of a host's link. */
+  public static EtcdServer start(Netns net) {
+    return start(net.size(), null, List.of(), net);
+  }
+
   private static EtcdServer start(int size, Pki pki, List<String> flags) {
+    return start(size, pki, flags, null);
+  }
+
+  private static EtcdServer start(int size, Pki pki, List<String> flags, Netns net) {
     boolean secure = pki != null;
     try {
-      EtcdServer s = new EtcdServer(size, pki, flags);
+      EtcdServer s = new EtcdServer(size, pki, flags, net);
       for (int i = 0; i < size; i++) s.launch(i);
       if (secure) {
         for (int i = 0; i < size; i++) SECURE.put(s.member(i), s);
@@ -179,7 +191,16 @@ public final class EtcdServer implements AutoCloseable {
 
   /** One member's client URL. */
   public String member(int i) {
-    return (pki == null ? "http" : "https") + "://127.0.0.1:" + clientPorts.get(i);
+    return (pki == null ? "http" : "https") + "://" + host(i) + ":" + clientPorts.get(i);
+  }
+
+  /** Member {@code i}'s client URL for a process on its own host: reachable even when cut off. */
+  public String local(int i) {
+    return "http://127.0.0.1:" + clientPorts.get(i);
+  }
+
+  private String host(int i) {
+    return net == null ? "127.0.0.1" : net.address(i);
   }
 
   public Pki pki() {
