@@ -6,17 +6,20 @@ import dev.conch.base.Json;
 import dev.conch.base.Log;
 import dev.conch.coord.Keys;
 import dev.conch.etcd.Etcd;
+import dev.conch.etcd.Retried;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 /**
  * What a due tick becomes: a claim of {@code runs/<job>/<tick>} by create-if-absent, to run it, or
@@ -94,7 +97,7 @@ final class Claims {
                   ? claim.as(Run.SKIPPED)
                   : claim;
       if (stopping.get()) return; // SIGTERM came while we looked: no new claims
-      Long rev = claim(key, record);
+      Long rev = claim(key, record, tick);
       if (rev == null) { // another daemon has this tick
         metrics.tickLost(job.job());
         runLog.verbose("tick-lost", "another daemon claimed this tick", "tick", tick.toString());
@@ -102,7 +105,7 @@ final class Claims {
       }
       metrics.claimed(job.job());
       if (record == claim) {
-        record(key, rev, runs.run(job, tick, key, rev, claim, r));
+        record(key, rev, runs.run(job, tick, key, rev, claim, r), r);
         return;
       }
       metrics.run(job.job(), record.state());
@@ -128,31 +131,60 @@ final class Claims {
     }
   }
 
-  /** Create-if-absent: the claim's create revision if we won the tick, null if someone else did. */
-  private Long claim(String key, Run run) {
+  /**
+   * Create-if-absent: the claim's create revision if we won the tick, null if someone else did.
+   * Tried again while the tick may still be claimed: an attempt whose answer was lost may have
+   * landed, so a refusal is ours if the key holds our claim, byte for byte.
+   */
+  private Long claim(String key, Run run, Instant tick) {
     ByteSequence k = Etcd.bytes(key);
+    ByteSequence v = Etcd.bytes(Json.write(run));
     TxnResponse t =
-        client
-            .getKVClient()
-            .txn()
-            .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
-            .Then(Op.put(k, Etcd.bytes(Json.write(run)), PutOption.DEFAULT))
-            .commit()
-            .orTimeout(opt.dialTimeout().toMillis(), TimeUnit.MILLISECONDS)
-            .join();
-    return t.isSucceeded() ? t.getHeader().getRevision() : null;
+        ifElseRead(
+            k,
+            new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)),
+            v,
+            () ->
+                stopping.get()
+                    || Duration.between(tick, Instant.now()).compareTo(opt.maxLateness()) > 0);
+    if (t.isSucceeded()) return t.getHeader().getRevision();
+    KeyValue kv = ours(t, v);
+    return kv == null ? null : kv.getCreateRevision();
   }
 
-  /** The result, only over our own claim: a stale writer never overwrites a newer record. */
-  private void record(String key, long rev, Run result) {
+  /**
+   * The result, only over our own claim: a stale writer never overwrites a newer record. Tried
+   * again while our lease lives (once it is lost, the run shows as a zombie); an attempt that
+   * landed unseen is recognised by its value.
+   */
+  private void record(String key, long rev, Run result, Registration r) {
     ByteSequence k = Etcd.bytes(key);
-    client
-        .getKVClient()
-        .txn()
-        .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(rev)))
-        .Then(Op.put(k, Etcd.bytes(Json.write(result)), PutOption.DEFAULT))
-        .commit()
-        .orTimeout(opt.dialTimeout().toMillis(), TimeUnit.MILLISECONDS)
-        .join();
+    ByteSequence v = Etcd.bytes(Json.write(result));
+    // refused: someone else's record stands (a trim, an edit), or an unseen try of ours landed
+    ifElseRead(
+        k, new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(rev)), v, r.session().lost()::isDone);
+  }
+
+  private TxnResponse ifElseRead(ByteSequence k, Cmp cmp, ByteSequence v, BooleanSupplier giveUp) {
+    return Retried.join(
+        () ->
+            client
+                .getKVClient()
+                .txn()
+                .If(cmp)
+                .Then(Op.put(k, v, PutOption.DEFAULT))
+                .Else(Op.get(k, GetOption.DEFAULT))
+                .commit(),
+        opt.dialTimeout(),
+        giveUp);
+  }
+
+  /** The key as the else-branch read it, if it holds {@code v}: a try of ours landed. */
+  private static KeyValue ours(TxnResponse t, ByteSequence v) {
+    return t.getGetResponses().stream()
+        .flatMap(g -> g.getKvs().stream())
+        .filter(kv -> kv.getValue().equals(v))
+        .findFirst()
+        .orElse(null);
   }
 }
