@@ -2,16 +2,15 @@ package dev.conch.it.support;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A class-data archive (JDK 13+'s dynamic AppCDS) of this checkout's wrapper, made once per test
- * JVM by one training run against an etcd of its own. Every wrapper the tests start maps its
- * classes from it instead of loading and verifying them from 46 jars: a start's CPU falls from
- * about 0.9 s to 0.5 s, and the suite starts a wrapper over a thousand times on 2 cores. The
+ * A class-data archive (JDK 13+'s dynamic AppCDS) of this checkout's wrapper, made once per build
+ * ({@link Shared}) by one training run against an etcd of its own. Every wrapper the tests start
+ * maps its classes from it instead of loading and verifying them from 46 jars: a start's CPU falls
+ * from about 0.9 s to 0.5 s, and the suite starts a wrapper over a thousand times on 2 cores. The
  * wrapper's behaviour is the same with or without it; users' starts are measured by the benchmark,
  * without it. If the archive cannot be made or does not match the classpath, the JVM runs without
  * it ({@code -Xshare:auto}, the default), silently ({@code -Xlog:disable}), so tests that read a
@@ -29,8 +28,14 @@ final class Cds {
   }
 
   private static List<String> train(String classpath) {
+    Path archive = Shared.once("conch.jsa", into -> train(classpath, into));
+    return archive == null
+        ? List.of()
+        : List.of("-Xlog:disable", "-XX:SharedArchiveFile=" + archive);
+  }
+
+  private static void train(String classpath, Path archive) {
     try (EtcdServer etcd = EtcdServer.start()) {
-      Path archive = Files.createTempDirectory("conch-cds-").resolve("conch.jsa");
       // a whole run, so the archive holds what a wrapper loads: lease, keepalive, watch, child
       List<String> cmd =
           new ArrayList<>(
@@ -55,9 +60,6 @@ final class Cds {
               .redirectOutput(ProcessBuilder.Redirect.DISCARD)
               .redirectError(ProcessBuilder.Redirect.DISCARD);
       Procs.track(pb.start()).waitFor();
-      return Files.exists(archive)
-          ? List.of("-Xlog:disable", "-XX:SharedArchiveFile=" + archive)
-          : List.of();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

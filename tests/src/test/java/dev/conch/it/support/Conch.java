@@ -100,32 +100,43 @@ public final class Conch {
     return this;
   }
 
-  /** The wrapper's classpath: the JBang-built conch.java jar and its //DEPS, the lib among them. */
+  /**
+   * The wrapper's classpath: the JBang-built conch.java jar and its //DEPS, the lib among them;
+   * built once per build ({@link Shared}).
+   */
   public static synchronized String classpath() {
     if (classpath == null) {
-      Procs.Result build =
-          Procs.run(
-              List.of(
-                  ROOT.resolve("jbang").toString(),
-                  "build",
-                  "--fresh",
-                  ROOT.resolve("conch.java").toString()),
-              Map.of());
-      if (build.code() != 0)
-        throw new IllegalStateException("jbang build conch.java failed: " + build.err());
-      Procs.Result info =
-          Procs.run(
-              List.of(
-                  ROOT.resolve("jbang").toString(),
-                  "info",
-                  "classpath",
-                  ROOT.resolve("conch.java").toString()),
-              Map.of());
-      if (info.code() != 0)
-        throw new IllegalStateException("jbang info classpath failed: " + info.err());
-      classpath = info.out().strip();
+      Path file = Shared.once("classpath", Conch::buildClasspath);
+      try {
+        classpath = Files.readString(file).strip();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
     return classpath;
+  }
+
+  private static void buildClasspath(Path into) {
+    Procs.Result build = jbang("build", "--fresh");
+    if (build.code() != 0)
+      throw new IllegalStateException("jbang build conch.java failed: " + build.err());
+    Procs.Result info = jbang("info", "classpath");
+    if (info.code() != 0)
+      throw new IllegalStateException("jbang info classpath failed: " + info.err());
+    try {
+      Files.writeString(into, info.out().strip());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Procs.Result jbang(String... args) {
+    return Procs.run(
+        Args.cat(
+            List.of(ROOT.resolve("jbang").toString()),
+            List.of(args),
+            List.of(ROOT.resolve("conch.java").toString())),
+        Map.of());
   }
 
   /** The command line that runs this checkout's conch, the archive of its classes mapped. */
