@@ -331,13 +331,37 @@ public final class EtcdServer implements AutoCloseable {
    * a wiped cluster, or a restore from a backup older than every key. Revisions start over.
    */
   public void wipe() {
+    restore(dir.resolve(FIRST));
+  }
+
+  /** A backup of the data as it is now ({@code etcdctl snapshot save}), for {@link #restore}. */
+  public void save(Path snapshot) {
+    ctlOn(member(0), "snapshot", "save", snapshot.toString());
+  }
+
+  /** Kills every member outright (SIGKILL), keeping its data: etcd crashed, or its host did. */
+  public void killAll() {
     for (int i = 0; i < size(); i++) kill(i);
+  }
+
+  /** Starts every member again on its data and waits until they answer with quorum. */
+  public void restartAll() {
+    restart(IntStream.range(0, size()).toArray());
+  }
+
+  /**
+   * etcd restored from a backup: every member killed outright, its data replaced by {@code
+   * snapshot}'s (its keys, and its leases, which etcd grants again with their TTLs), then started
+   * again on the same ports. Revisions go back to the snapshot's.
+   */
+  public void restore(Path snapshot) {
+    killAll();
     for (int i = 0; i < size(); i++) {
       Path data = dir.resolve("m" + i);
       Procs.deleteTree(data);
       if (Files.exists(data)) throw new IllegalStateException("cannot wipe " + data);
       List<String> restore =
-          new ArrayList<>(List.of("etcdctl", "snapshot", "restore", dir.resolve(FIRST).toString()));
+          new ArrayList<>(List.of("etcdctl", "snapshot", "restore", snapshot.toString()));
       restore.addAll(restores.get(i));
       Procs.Result r = Procs.run(restore, Map.of("ETCDCTL_API", "3"));
       if (r.code() != 0) throw new IllegalStateException("snapshot restore: " + r.err());
