@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conch.it.support.Conch;
 import dev.conch.it.support.EtcdFixture;
-import dev.conch.it.support.EtcdServer;
 import dev.conch.it.support.Etcdctl;
+import dev.conch.it.support.Fence;
 import dev.conch.it.support.Procs;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,9 +82,7 @@ class KeyLossIT {
   }
 
   private static Office office(String tool) {
-    Conch c = new Conch(etcd.endpoint());
-    c.env("ETCDCTL_API", "3").env("ETCDCTL_ENDPOINTS", etcd.endpoint());
-    EtcdServer.ctlEnv(etcd.endpoint()).forEach(c::env);
+    Conch c = Fence.etcdctl(new Conch(etcd.endpoint()), etcd.endpoint());
     return new Office(c, tool, c.file("log"));
   }
 

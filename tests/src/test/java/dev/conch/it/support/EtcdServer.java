@@ -390,7 +390,14 @@ public final class EtcdServer implements AutoCloseable {
 
   /** Freezes every member (SIGSTOP): to clients it is a partition, connections open but silent. */
   public void freeze() {
-    for (Process p : members) Procs.kill("STOP", p.pid());
+    for (int i = 0; i < size(); i++) freeze(i);
+  }
+
+  /**
+   * Freezes member {@code i} alone: a client that knows only it is cut off, the others keep quorum.
+   */
+  public void freeze(int i) {
+    Procs.kill("STOP", members[i].pid());
   }
 
   public void thaw() {
