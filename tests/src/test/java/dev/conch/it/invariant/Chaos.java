@@ -2,6 +2,7 @@ package dev.conch.it.invariant;
 
 import dev.conch.it.support.Conch;
 import dev.conch.it.support.EtcdFixture;
+import dev.conch.it.support.Fence;
 import dev.conch.it.support.Procs;
 import io.etcd.jetcd.Client;
 import java.nio.file.Path;
@@ -34,7 +35,8 @@ final class Chaos {
     this.contenders = contenders;
     this.seed = seed;
     this.faultMs = faultMs;
-    this.conch = new Conch(etcd.endpoint());
+    // the children's guarded writes use etcdctl
+    this.conch = Fence.etcdctl(new Conch(etcd.endpoint()), etcd.endpoint());
     Path log = conch.file("intervals");
     this.wrappers = new Wrappers(conch, tool, max, seed, log);
     this.observer = new Observer(log);

@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The invariants over what the observer recorded: at most N run at once except after a holder's key
  * is deleted, and each such overlap window closes within its child's bound (G1, G2); the system
- * converges after the last fault; fencing tokens increase (G3).
+ * converges after the last fault; fencing tokens increase (G3); every guarded write that landed
+ * came from a holder of that revision ({@link Fences}).
  */
 final class Checker {
   /**
@@ -206,6 +207,8 @@ final class Checker {
           assertTrue(b.rev > a.rev, "tokens increase across successions: " + a + " then " + b);
       }
     }
+    Fences.Tally writes = Fences.check(observer.writes(), observer.lives(), max);
+    assertTrue(writes.landed() > 0, "the children's guarded writes landed: " + writes);
     // convergence: every wrapper still queued after the last fault got its turn and finished
     assertEquals(
         Collections.nCopies(contenders, 0),
@@ -216,7 +219,7 @@ final class Checker {
         all.stream().filter(iv -> observer.unmarked(iv) && covered(iv, all)).toList();
     System.out.printf(
         "invariants %s N=%d K=%d seed %d: %d runs, %d faults %s, %d unmarked losses the lock-delay covers%s,"
-            + " largest overlap window in ms by its bound in ms %s%n",
+            + " largest overlap window in ms by its bound in ms %s; guarded writes: %s%n",
         tool,
         max,
         contenders,
@@ -226,7 +229,8 @@ final class Checker {
         faults.effective,
         covered.size(),
         max == 1 ? " (smallest margin " + margin(all, covered) + " ms)" : "",
-        largestWindow);
+        largestWindow,
+        writes);
   }
 
   /**

@@ -2,6 +2,8 @@ package dev.conch.it.invariant;
 
 import dev.conch.coord.Holder;
 import dev.conch.etcd.Etcd;
+import dev.conch.it.support.Fence;
+import dev.conch.it.support.Procs;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.options.WatchOption;
@@ -44,6 +46,12 @@ final class Observer implements AutoCloseable {
 
   private final Map<Long, Long> deletedRev = new ConcurrentHashMap<>(); // create rev -> delete rev
 
+  /** Every key the watch saw created, by create revision. */
+  private final Set<Long> created = ConcurrentHashMap.newKeySet();
+
+  /** The children's guarded writes (their W lines). */
+  private final List<Fences.Write> writes = Collections.synchronizedList(new ArrayList<>());
+
   private RandomAccessFile in;
   private Watch.Watcher watcher;
 
@@ -84,7 +92,9 @@ final class Observer implements AutoCloseable {
                 response -> {
                   long now = now();
                   for (WatchEvent e : response.getEvents())
-                    if (e.getEventType() == WatchEvent.EventType.DELETE) {
+                    if (e.getEventType() == WatchEvent.EventType.PUT)
+                      created.add(e.getKeyValue().getCreateRevision());
+                    else if (e.getEventType() == WatchEvent.EventType.DELETE) {
                       long rev = e.getPrevKV().getCreateRevision();
                       lostAt.putIfAbsent(rev, now);
                       deletedRev.putIfAbsent(rev, e.getKeyValue().getModRevision());
@@ -108,6 +118,7 @@ final class Observer implements AutoCloseable {
           String[] f = line.split(" ");
           if (f[0].equals("S")) intervals.add(new Interval(f));
           if (f[0].equals("E")) ended.put(Long.parseLong(f[1]), Long.parseLong(f[2]));
+          if (f[0].equals("W")) writes.add(write(line));
         }
       } catch (IOException e) {
         throw new UncheckedIOException(e);
@@ -117,6 +128,31 @@ final class Observer implements AutoCloseable {
         if (iv.end == Long.MAX_VALUE && end != null) iv.end = end;
       }
     }
+  }
+
+  /** "W TOKEN JSON": the JSON of etcdctl txn, or nothing if etcdctl did not answer. */
+  private static Fences.Write write(String line) {
+    String[] f = line.split(" ", 3);
+    return new Fences.Write(Long.parseLong(f[1]), f.length < 3 ? null : Fence.Outcome.parse(f[2]));
+  }
+
+  List<Fences.Write> writes() {
+    return List.copyOf(writes);
+  }
+
+  /**
+   * Each key's life, create revision to delete revision, once the watch reported every key it saw
+   * created deleted: all are gone at the end of a run, but the watch's last events come on their
+   * own thread, with nothing else to wait on.
+   */
+  Map<Long, Long> lives() {
+    long giveUp = System.nanoTime() + 10_000_000_000L;
+    while (!deletedRev.keySet().containsAll(created)) {
+      if (System.nanoTime() > giveUp)
+        throw new AssertionError("keys never seen deleted: " + created + " " + deletedRev);
+      Procs.nap(20);
+    }
+    return Map.copyOf(deletedRev);
   }
 
   /** Throws what stopped the scheduled reads, if anything did. */

@@ -1,6 +1,7 @@
 package dev.conch.it.invariant;
 
 import dev.conch.it.support.Conch;
+import dev.conch.it.support.Fence;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The K competing wrapper processes, one per slot: a slot's wrapper is started again as soon as it
  * exits, until the run stops respawning. Each child logs its start to the shared log, and a witness
- * logs the moment its process group is gone.
+ * logs the moment its process group is gone; the child logs each of its guarded writes (W lines:
+ * its token and etcdctl's answer) as it goes, the last one just before it exits.
  */
 final class Wrappers {
   static final long TTL_MS = 2000;
@@ -27,6 +29,9 @@ final class Wrappers {
   private final long seed;
   private final Path log;
 
+  /** Where the children's guarded writes go: outside the prefix, so no key of conch's. */
+  private final String target;
+
   /** Each slot's current wrapper and generation; guarded by this, with {@code respawn}. */
   private final Map<Integer, Conch.Run> slots = new ConcurrentHashMap<>();
 
@@ -39,6 +44,7 @@ final class Wrappers {
     this.max = max;
     this.seed = seed;
     this.log = log;
+    this.target = conch.prefix + "-fenced";
   }
 
   /** A wrapper for slot {@code i}, its child as the schedule says. */
@@ -63,7 +69,15 @@ final class Wrappers {
                 + "'); read -r _ _ _ w _ < /proc/$PPID/stat;"
                 + " echo \"S $CONCH_LEASE $CONCH_REV ${EPOCHREALTIME/./}000 $$ $w $2\" >> '"
                 + log
-                + "'; [ \"$2\" = 1 ] && trap '' TERM; sleep \"$1\" & wait $!; wait $!",
+                + "'; [ \"$2\" = 1 ] && trap '' TERM;"
+                // guarded writes at the start, every 0.3 s, and at the end, each logged
+                + (" f() { echo \"W $CONCH_REV $("
+                    + Fence.shell(target)
+                    + ")\" >> '"
+                    + log
+                    + "'; };")
+                + " f; (while sleep 0.3; do f; done) & p=$!;"
+                + " sleep \"$1\" & wait $!; wait $!; kill -9 $p; f",
             "child",
             child.seconds(),
             child.ignoresTerm() ? "1" : "0"));
