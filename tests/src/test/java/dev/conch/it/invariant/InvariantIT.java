@@ -8,15 +8,16 @@ import org.junit.jupiter.api.parallel.Isolated;
 /**
  * The sacred tests (layer 3): K competing wrapper processes under a seeded schedule of faults
  * (SIGKILL of wrappers, lease revocations, SIGSTOP/SIGCONT of wrappers below and above the TTL,
- * SIGTERM of children). Every child logs its start; an observer records when its process group is
- * gone, a watch when its key is deleted. Afterwards, over the intervals: at most N run at once
- * except after a holder's key is deleted, and that overlap window closes within its bound; the
- * system converges after the last fault; fencing tokens increase. -Dconch.seed=N replays the same
- * fault schedule (real processes cannot replay timings); every failure message names its seed.
+ * SIGTERM of children). Every child logs its start and its writes guarded by CONCH_KEY; an observer
+ * records when its process group is gone, a watch when its key is deleted. Afterwards, over the
+ * intervals: at most N run at once except after a holder's key is deleted, and that overlap window
+ * closes within its bound; the system converges after the last fault; fencing tokens increase;
+ * every guarded write that landed came from a holder of its revision. -Dconch.seed=N replays the
+ * same fault schedule (real processes cannot replay timings); every failure message names its seed.
  *
  * <p>The harness, by role: {@link Schedule} (the seeded plan), {@link Wrappers} (the contenders),
  * {@link Faults} (injecting them), {@link Observer} (what is recorded), {@link Checker} (the
- * invariants, with {@link Overlaps}), {@link Chaos} (one run of them all).
+ * invariants, with {@link Overlaps} and {@link Fences}), {@link Chaos} (one run of them all).
  */
 @Isolated // runs alone: the overlap windows are bounded with a measured 400 ms scheduling-latency
 // term

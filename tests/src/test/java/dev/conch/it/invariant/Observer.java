@@ -28,8 +28,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What a run records: each child's start (its S line) and the moment its process group was gone
- * (its witness's E line), from the shared log; and when each key was deleted, from the test's watch
- * or, for the test's own revokes, when {@code etcdctl lease revoke} returned, whichever is first.
+ * (its witness's E line), and its guarded writes (W lines), from the shared log; and when each key
+ * was created and deleted, from the test's watch or, for the test's own revokes, when {@code
+ * etcdctl lease revoke} returned, whichever is first.
  */
 final class Observer implements AutoCloseable {
   private final Path log;
