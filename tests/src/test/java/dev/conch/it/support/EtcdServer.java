@@ -345,11 +345,20 @@ public final class EtcdServer implements AutoCloseable {
 
   /** Freezes every member (SIGSTOP): to clients it is a partition, connections open but silent. */
   public void freeze() {
-    for (Process p : members) Procs.kill("STOP", p.pid());
+    for (int i = 0; i < size(); i++) freeze(i);
+  }
+
+  /** Freezes member {@code i} alone: its clients' connections stay open and go silent. */
+  public void freeze(int i) {
+    Procs.kill("STOP", members[i].pid());
   }
 
   public void thaw() {
-    for (Process p : members) if (p.isAlive()) Procs.kill("CONT", p.pid());
+    for (int i = 0; i < size(); i++) thaw(i);
+  }
+
+  public void thaw(int i) {
+    if (members[i].isAlive()) Procs.kill("CONT", members[i].pid());
   }
 
   public static int freePort() throws IOException {
