@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -67,6 +68,12 @@ class WatchOutageIT {
   @AfterAll
   static void down() {
     cluster.close();
+  }
+
+  /** Member 0 leads, so M's outage costs no election (a thawed M may have called one). */
+  @BeforeEach
+  void follower() {
+    cluster.lead(0);
   }
 
   /** Brings member M back from whatever a failed test left it in, for the next test. */
