@@ -50,7 +50,9 @@ public final class Etcd {
         throw Failure.badInput("cannot use the TLS files: " + oneLine(e));
       }
     }
-    return b.build();
+    Client client = b.build();
+    Redial.every(client);
+    return client;
   }
 
   public static ByteSequence bytes(String s) {

@@ -73,7 +73,19 @@ public final class Conch {
   }
 
   private Conch(Conch other, String classpath) {
-    this.endpoint = other.endpoint;
+    this(other, classpath, other.endpoint);
+  }
+
+  /**
+   * Conch (same prefix, files and build) whose wrappers, and the test's reads, use {@code
+   * endpoints} instead: one member of a cluster, say.
+   */
+  public Conch via(String endpoints) {
+    return new Conch(this, build, endpoints).env("CONCH_ENDPOINTS", endpoints);
+  }
+
+  private Conch(Conch other, String classpath, String endpoint) {
+    this.endpoint = endpoint;
     this.prefix = other.prefix;
     this.dir = other.dir;
     this.env.putAll(other.env);

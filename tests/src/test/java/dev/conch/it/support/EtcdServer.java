@@ -401,7 +401,11 @@ public final class EtcdServer implements AutoCloseable {
   }
 
   public void thaw() {
-    for (Process p : members) if (p.isAlive()) Procs.kill("CONT", p.pid());
+    for (int i = 0; i < size(); i++) thaw(i);
+  }
+
+  public void thaw(int i) {
+    if (members[i].isAlive()) Procs.kill("CONT", members[i].pid());
   }
 
   public static int freePort() throws IOException {
