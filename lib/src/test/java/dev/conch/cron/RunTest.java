@@ -32,10 +32,10 @@ class RunTest {
 
   @Test
   void finishedAndClaimedOnlyStatesAreShownAsStored() {
-    Run ok = CLAIM.finished(T.plusSeconds(2), 0, false);
+    Run ok = CLAIM.finished(T.plusSeconds(2), 0, false, false);
     assertEquals(Run.OK, ok.shownState(Set.of(), null, T));
     assertNull(ok.timedOut());
-    Run failed = CLAIM.finished(T.plusSeconds(2), 143, true);
+    Run failed = CLAIM.finished(T.plusSeconds(2), 143, true, false);
     assertEquals(Run.FAILED, failed.shownState(Set.of(), null, T));
     assertEquals(143, failed.exitCode());
     assertEquals(Run.SKIPPED, CLAIM.as(Run.SKIPPED).shownState(Set.of(), null, T));
@@ -48,6 +48,6 @@ class RunTest {
     assertFalse(
         CLAIM.going(Set.of(), null, T), "a zombie is not going: overlap skip must not wait for it");
     assertFalse(CLAIM.as(Run.SKIPPED).going(Set.of("abc"), null, T), "a skipped tick never ran");
-    assertFalse(CLAIM.finished(T, 0, false).going(Set.of("abc"), null, T));
+    assertFalse(CLAIM.finished(T, 0, false, false).going(Set.of("abc"), null, T));
   }
 }
