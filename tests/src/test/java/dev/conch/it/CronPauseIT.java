@@ -17,6 +17,7 @@ import dev.conch.it.support.Args;
 import dev.conch.it.support.Conch;
 import dev.conch.it.support.EtcdFixture;
 import dev.conch.it.support.Procs;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -35,10 +36,11 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
 class CronPauseIT {
   @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
 
-  /** The one job of {@code cron ls JOB --json}. */
-  static Map<?, ?> shown(Conch c, String job) {
+  /** The one job of {@code cron ls JOB --json}, checked against README's JSON tables. */
+  static Map<?, ?> shown(Conch c, String job) throws IOException {
     Conch.Run ls = c.run("cron", "ls", job, "--json");
     assertEquals(0, ls.exit(0), ls.stderr());
+    JsonIT.check("cron", JsonIT.JSON.readTree(ls.stdout()));
     Map<?, ?> all = Json.read(ls.stdout(), Map.class).orElseThrow();
     return (Map<?, ?>) ((List<?>) all.get("jobs")).get(0);
   }
@@ -49,7 +51,7 @@ class CronPauseIT {
   }
 
   @Test
-  void pausedThroughTicksNothingRunsOrIsRecordedAndResumeHasNoBacklog() {
+  void pausedThroughTicksNothingRunsOrIsRecordedAndResumeHasNoBacklog() throws IOException {
     Conch c = new Conch(etcd.endpoint());
     Path log = c.file("log");
     // runs of 1.5 s every second: a run is always going when the pause lands; it must finish
@@ -99,7 +101,7 @@ class CronPauseIT {
   }
 
   @Test
-  void anEditTakesEffectFromTheNextTickAfterItNeverBefore() {
+  void anEditTakesEffectFromTheNextTickAfterItNeverBefore() throws IOException {
     Conch c = new Conch(etcd.endpoint());
     Path log = c.file("log");
     add(c, "e", Args.array(List.of("--schedule", "0 0 1 1 *"), logging(log, "0")));

@@ -92,6 +92,7 @@ class CronVerbsIT {
     assertTrue(rec.requestedBy().contains("@"), rec.requestedBy());
     Map<?, ?> shown = shownRuns(c, "now").get(0);
     assertEquals(true, shown.get("manual"));
+    JsonIT.check("cron", JsonIT.JSON.readTree(c.run("cron", "ls", "--json").stdout()));
     System.out.printf(
         "cron run: request to command start %d ms (request key to start %d ms), %s%n",
         start - askedMs,
@@ -189,10 +190,36 @@ class CronVerbsIT {
     assertTrue(term - requested < 1000, "SIGTERM within 1 s: " + (term - requested) + " ms");
     assertTrue(ended - term >= 1000, "SIGKILL only after --kill-after");
     assertEquals(1, c.run("cron", "kill", "hung").exit(0), "nothing going: 1");
+    JsonIT.check("cron", JsonIT.JSON.readTree(c.run("cron", "ls", "--json").stdout()));
     assertEquals(List.of(), c.keysUnder("/v1/cron/kills/"), "the kill request went with its lease");
     List<Map<String, Double>> m = List.of(MetricsIT.scrape(ports[0]), MetricsIT.scrape(ports[1]));
     assertEquals(1, MetricsIT.sum(m, "conch_cron_manual_runs_total{job=\"hung\"}"), m.toString());
     assertEquals(1, MetricsIT.sum(m, "conch_cron_kills_total{job=\"hung\"}"), m.toString());
     for (Conch.Run d : ds) d.stop();
+  }
+
+  @Test
+  void badInputExits64WithOneLineAndWritesNothing() throws IOException {
+    Conch c = new Conch(etcd.endpoint());
+    add(c, "j", job(c.file("log"), "true", false));
+    List<String> before = c.keys();
+    List<List<String>> bad =
+        List.of(
+            List.of("run", "no/such"),
+            List.of("pause", "bad name"),
+            List.of("resume", ".x"),
+            List.of("kill", "a*"),
+            List.of("run", "j", "--timeout", "0s"),
+            List.of("run", "j", "--timeout", "soon"),
+            List.of("kill", "j", "--timeout", "-1s"),
+            List.of("run", "j", "--wiat"));
+    for (List<String> args : bad) {
+      List<String> argv = new ArrayList<>(List.of("cron"));
+      argv.addAll(args);
+      Conch.Run r = c.run(argv.toArray(String[]::new));
+      assertEquals(64, r.exit(0), args + ": " + r.stderr());
+      assertEquals(1, r.stderr().lines().count(), args + ": one line: " + r.stderr());
+    }
+    assertEquals(before, c.keys(), "nothing written");
   }
 }
