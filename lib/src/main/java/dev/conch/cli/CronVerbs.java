@@ -113,7 +113,7 @@ public final class CronVerbs {
               null,
               "tick",
               claim.tick(),
-              "host",
+              "on",
               claim.host(),
               "daemon",
               claim.daemon(),
@@ -164,7 +164,7 @@ public final class CronVerbs {
               new Kill(client, keys, c.dialTimeout()).kill(job, going, CronTool.who(c), timeout);
           for (Run r : ended)
             if (r != null)
-              log.always("killed", null, "tick", r.tick(), "host", r.host(), "exit", r.exitCode());
+              log.always("killed", null, "tick", r.tick(), "on", r.host(), "exit", r.exitCode());
           if (ended.size() < going.size()) {
             log.always(
                 "not-acquired",

@@ -89,7 +89,7 @@ final class Manual {
               record,
               List.of(new Cmp(request, Cmp.Op.EQUAL, CmpTarget.createRevision(req.rev()))),
               List.of(Op.delete(request, DeleteOption.DEFAULT)),
-              stopping::get);
+              () -> stopping.get() || r.session().lost().isDone());
       if (rev == null) {
         runLog.verbose("request-lost", "another daemon took the request", "tick", tick.toString());
         return;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -49,5 +50,16 @@ class RunTest {
         CLAIM.going(Set.of(), null, T), "a zombie is not going: overlap skip must not wait for it");
     assertFalse(CLAIM.as(Run.SKIPPED).going(Set.of("abc"), null, T), "a skipped tick never ran");
     assertFalse(CLAIM.finished(T, 0, false, false).going(Set.of("abc"), null, T));
+  }
+
+  @Test
+  void aKilledRunIsFailedWhateverItsExitAndAManualOneSaysWhoAsked() {
+    Run manual = CLAIM.requested("ann@h");
+    Run killed = manual.finished(T.plusSeconds(1), 0, false, true);
+    assertEquals(Run.FAILED, killed.state());
+    assertEquals(Boolean.TRUE, killed.killed());
+    assertEquals(List.of(true, "ann@h"), List.of(killed.manual(), killed.requestedBy()));
+    assertNull(CLAIM.finished(T, 0, false, false).killed());
+    assertEquals("ann@h", manual.as(Run.SKIPPED).requestedBy());
   }
 }
