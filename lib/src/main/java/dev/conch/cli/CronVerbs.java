@@ -50,6 +50,22 @@ public final class CronVerbs {
         });
   }
 
+  /** A verb on a job that must exist, running or paused: its spec; an unknown JOB exits 1. */
+  private interface JobVerb {
+    int on(Client client, Keys keys, Connection c, Log log, Job spec) throws Exception;
+  }
+
+  private static int onJob(ConnectionOptions conn, String job, Duration timeout, JobVerb verb) {
+    return guarded(
+        conn,
+        job,
+        timeout,
+        (client, keys, c, log) -> {
+          Job spec = new Pause(client, keys, c.dialTimeout()).spec(job).orElse(null);
+          return spec == null ? unknown(log) : verb.on(client, keys, c, log, spec);
+        });
+  }
+
   private static int unknown(Log log) {
     log.always("error", "no such job", "exit", ExitCode.NOTHING);
     return ExitCode.NOTHING;
@@ -87,13 +103,11 @@ public final class CronVerbs {
    * the run's status); 75 if none took it within {@code timeout}.
    */
   public static int run(ConnectionOptions conn, String job, boolean wait, Duration timeout) {
-    return guarded(
+    return onJob(
         conn,
         job,
         timeout,
-        (client, keys, c, log) -> {
-          Job spec = new Pause(client, keys, c.dialTimeout()).spec(job).orElse(null);
-          if (spec == null) return unknown(log);
+        (client, keys, c, log, spec) -> {
           RunNow now = new RunNow(client, keys, c.dialTimeout());
           long asked = System.nanoTime();
           RunNow.Asked a = now.request(spec, CronTool.who(c));
@@ -147,13 +161,11 @@ public final class CronVerbs {
 
   /** SIGTERM to every going run of the job, wherever; waits up to {@code timeout} for the ends. */
   public static int kill(ConnectionOptions conn, String job, Duration timeout) {
-    return guarded(
+    return onJob(
         conn,
         job,
         timeout,
-        (client, keys, c, log) -> {
-          Job spec = new Pause(client, keys, c.dialTimeout()).spec(job).orElse(null);
-          if (spec == null) return unknown(log);
+        (client, keys, c, log, spec) -> {
           List<Run> going = Kill.going(new Table(client, keys, c.dialTimeout()), spec);
           if (going.isEmpty()) {
             log.always("error", "nothing is going", "exit", ExitCode.NOTHING);
