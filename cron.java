@@ -8,9 +8,12 @@
 import dev.conch.cli.Cli;
 import dev.conch.cli.ConnectionOptions;
 import dev.conch.cli.CronTool;
+import dev.conch.cli.CronVerbs;
+import dev.conch.cli.DurationConverter;
 import dev.conch.cli.DaemonOptions;
 import dev.conch.cli.JobOptions;
 import dev.conch.cli.LogOptions;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -20,7 +23,8 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "cron", mixinStandardHelpOptions = true,
     description = "Edit the fleet's cron table in etcd; conch daemon (conchd) on every host runs each tick once.",
-    subcommands = {cron.Add.class, cron.Ls.class, cron.Rm.class, cron.Daemon.class},
+    subcommands = {cron.Add.class, cron.Ls.class, cron.Rm.class, cron.Run.class, cron.Pause.class,
+        cron.Resume.class, cron.Kill.class, cron.Daemon.class},
     footer = {"", "Example: conch cron add purge --schedule '*/5 * * * *' -- ./purge.sh"})
 class cron {
   @Command(name = "add", mixinStandardHelpOptions = true,
@@ -62,6 +66,69 @@ class cron {
     @Override
     public Integer call() {
       return CronTool.rm(conn, job);
+    }
+  }
+
+  @Command(name = "run", mixinStandardHelpOptions = true,
+      description = "Run JOB now, once, on one daemon that allows it (paused or not; --overlap holds).",
+      footer = {"", "The run sees CONCH_TICK (the request's instant) and CONCH_MANUAL=1; cron ls marks it manual.",
+          "Exit: 0 once a daemon took it (with --wait: the run's status; 70 if its daemon vanished;",
+          "75 if skipped), 75 if none took it within --timeout (withdrawn), 1 for an unknown JOB.",
+          "Example: conch cron run purge --wait"})
+  static class Run implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "JOB", description = "the job") String job;
+    @Option(names = "--wait", description = "wait for the run's end and exit with its status") boolean wait;
+    @Option(names = "--timeout", paramLabel = "D", defaultValue = "30s", converter = DurationConverter.class,
+        description = "withdraw the request if no daemon took it within D (default ${DEFAULT-VALUE})") Duration timeout;
+    @Mixin ConnectionOptions conn;
+
+    @Override
+    public Integer call() {
+      return CronVerbs.run(conn, job, wait, timeout);
+    }
+  }
+
+  @Command(name = "pause", mixinStandardHelpOptions = true,
+      description = "Pause JOB: from now on no daemon claims or records a tick of it; a going run goes on.",
+      footer = {"", "Idempotent; cron add keeps a paused job paused; cron ls shows who paused it, since when.",
+          "Example: conch cron pause purge"})
+  static class Pause implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "JOB", description = "the job") String job;
+    @Mixin ConnectionOptions conn;
+
+    @Override
+    public Integer call() {
+      return CronVerbs.pause(conn, job);
+    }
+  }
+
+  @Command(name = "resume", mixinStandardHelpOptions = true,
+      description = "Resume JOB: its first tick after now is the first to run; no backlog of the pause.",
+      footer = {"", "Idempotent.", "Example: conch cron resume purge"})
+  static class Resume implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "JOB", description = "the job") String job;
+    @Mixin ConnectionOptions conn;
+
+    @Override
+    public Integer call() {
+      return CronVerbs.resume(conn, job);
+    }
+  }
+
+  @Command(name = "kill", mixinStandardHelpOptions = true,
+      description = "SIGTERM every going run of JOB, on any daemon (SIGKILL after its --kill-after); wait for the ends.",
+      footer = {"", "The record says failed, killed: true. Exit 0 once all ended, 1 if nothing was going,",
+          "75 if some still run after --timeout (a conchd of an older release ignores cron kill).",
+          "Example: conch cron kill purge"})
+  static class Kill implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "JOB", description = "the job") String job;
+    @Option(names = "--timeout", paramLabel = "D", defaultValue = "30s", converter = DurationConverter.class,
+        description = "how long to wait for the runs to end (default ${DEFAULT-VALUE})") Duration timeout;
+    @Mixin ConnectionOptions conn;
+
+    @Override
+    public Integer call() {
+      return CronVerbs.kill(conn, job, timeout);
     }
   }
 

@@ -10,6 +10,7 @@ import dev.conch.coord.Keys;
 import dev.conch.cron.Allow;
 import dev.conch.cron.Daemon;
 import dev.conch.cron.Job;
+import dev.conch.cron.Pause;
 import dev.conch.cron.Run;
 import dev.conch.cron.Table;
 import dev.conch.etcd.Connection;
@@ -17,6 +18,7 @@ import dev.conch.etcd.Etcd;
 import io.etcd.jetcd.Client;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,23 +38,29 @@ public final class CronTool {
 
   private CronTool() {}
 
+  /**
+   * Who edits the table, as far as this host can tell: the OS account, and the etcd user that etcd
+   * authenticated.
+   */
+  static String who(Connection c) {
+    return System.getProperty("user.name")
+        + "@"
+        + Host.name()
+        + (c.user() == null ? "" : " (etcd user " + c.user() + ")");
+  }
+
   public static int add(ConnectionOptions conn, String job, JobOptions opts, List<String> cmd) {
+    Log log = Log.text("cron", job);
     return Tool.guarded(
-        Log.text("cron", job),
+        log,
         () -> {
           Keys keys = conn.keys();
           keys.cronJob(job);
           Job j = opts.job(job, cmd);
           Connection c = conn.connection();
-          // who, as far as this host can tell: the OS account, and the etcd user that etcd
-          // authenticated
-          String by =
-              System.getProperty("user.name")
-                  + "@"
-                  + Host.name()
-                  + (c.user() == null ? "" : " (etcd user " + c.user() + ")");
           try (Client client = Etcd.connect(c)) {
-            new Table(client, keys, c.dialTimeout()).put(j.by(by));
+            if (new Pause(client, keys, c.dialTimeout()).put(j.by(who(c))))
+              log.always("paused", "replaced; the job stays paused until cron resume");
           }
           return ExitCode.OK;
         });
@@ -85,9 +93,13 @@ public final class CronTool {
           try (Client client = Etcd.connect(c)) {
             Table table = new Table(client, keys, c.dialTimeout());
             List<String> unreadable = new ArrayList<>();
-            List<Job> jobs =
-                table.jobs(unreadable).stream()
-                    .filter(j -> job == null || j.job().equals(job))
+            List<Pause.Paused> every = new ArrayList<>();
+            table.jobs(unreadable).forEach(j -> every.add(new Pause.Paused(j, null)));
+            every.addAll(new Pause(client, keys, c.dialTimeout()).list(unreadable));
+            List<Pause.Paused> jobs =
+                every.stream()
+                    .filter(p -> job == null || p.job().job().equals(job))
+                    .sorted(Comparator.comparing(p -> p.job().job()))
                     .toList();
             unreadable.forEach(k -> log.always("error", "skipping " + k + ": unreadable job"));
             if (job != null && jobs.isEmpty()) {
@@ -98,8 +110,11 @@ public final class CronTool {
             Set<String> live = daemons.stream().map(Holder::lease).collect(Collectors.toSet());
             Instant now = Instant.now();
             List<Map<String, Object>> rows = new ArrayList<>();
-            for (Job j : jobs)
-              rows.add(row(j, table.runs(j.job(), job == null ? SHOWN_RUNS : j.keep()), live, now));
+            for (Pause.Paused p : jobs) {
+              Job j = p.job();
+              int shown = job == null ? SHOWN_RUNS : j.keep();
+              rows.add(row(j, p.mark(), table.runs(j.job(), shown), live, now));
+            }
             if (json) {
               Map<String, Object> all = new LinkedHashMap<>();
               all.put("jobs", rows);
@@ -116,9 +131,12 @@ public final class CronTool {
   /**
    * One job as ls shows it: its spec, its next tick, and its recent runs with their shown states.
    */
-  private static Map<String, Object> row(Job j, List<Run> runs, Set<String> live, Instant now) {
+  private static Map<String, Object> row(
+      Job j, Pause.Mark paused, List<Run> runs, Set<String> live, Instant now) {
     Map<String, Object> o = Json.fields(j);
-    o.put("next", j.parsedSchedule().next(now).toString());
+    o.put("paused", paused != null);
+    if (paused == null) o.put("next", j.parsedSchedule().next(now).toString());
+    else o.putAll(Json.fields(paused));
     List<Map<String, Object>> shown = new ArrayList<>();
     for (Run r : runs) {
       Map<String, Object> m = Json.fields(r);
@@ -132,11 +150,13 @@ public final class CronTool {
   private static void print(List<Map<String, Object>> rows, List<Holder> daemons) {
     for (Map<String, Object> o : rows) {
       System.out.printf(
-          "%s  %s (%s)  next %s  overlap %s, keep %s%s: %s%n",
+          "%s  %s (%s)  %s  overlap %s, keep %s%s: %s%n",
           o.get("job"),
           o.get("schedule"),
           o.get("tz"),
-          o.get("next"),
+          Boolean.TRUE.equals(o.get("paused"))
+              ? Text.printable("PAUSED by " + o.get("paused_by") + " since " + o.get("paused_at"))
+              : "next " + o.get("next"),
           o.get("overlap"),
           o.get("keep"),
           o.get("timeout") == null ? "" : ", timeout " + o.get("timeout"),
@@ -150,11 +170,13 @@ public final class CronTool {
         System.out.println(
             Text.printable(
                 String.format(
-                    "  %s  %-7s %s%s",
+                    "  %s  %-7s %s%s%s",
                     r.get("tick"),
                     r.get("state"),
                     r.get("exit") == null ? "" : "exit " + r.get("exit") + "  ",
-                    r.get("host") + " (daemon " + r.get("daemon") + ")")));
+                    r.get("host") + " (daemon " + r.get("daemon") + ")",
+                    (r.get("manual") == null ? "" : "  manual, by " + r.get("requested_by"))
+                        + (r.get("killed") == null ? "" : "  killed"))));
       }
     }
     System.out.println(

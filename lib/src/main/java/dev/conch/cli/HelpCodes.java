@@ -81,9 +81,11 @@ final class HelpCodes {
           "cron",
               new String[][] {
                 {"0", "done; conchd: stopped by a signal, its running jobs ended"},
-                {"1", "ls, rm: no such JOB"},
+                {"1", "no such JOB; kill: nothing going"},
                 USAGE,
                 UNAVAILABLE,
+                {"70", "run --wait: the daemon running it vanished (a zombie, never rerun)"},
+                {"75", "run: no daemon took it within --timeout; kill: a run still going"},
                 REFUSED,
                 INTERNAL
               },
@@ -117,8 +119,56 @@ final class HelpCodes {
           "completion",
               new String[][] {{"0", "printed the script"}, {"64", "no such shell: only bash"}});
 
+  private static final String[] CHILD_WAITED = {
+    "CMD's", "--wait: the run's status (128+N: signal N)"
+  };
+
+  /** The verbs of contract section 8b (Map.of takes ten entries at most). */
+  private static final Map<String, String[][]> VERBS =
+      Map.of(
+          "run",
+              new String[][] {
+                CHILD_WAITED,
+                {"0", "a daemon took the request (without --wait)"},
+                {"1", "no such JOB"},
+                USAGE,
+                UNAVAILABLE,
+                {"70", "--wait: the daemon running it vanished (a zombie, never rerun)"},
+                {"75", "no daemon took it within --timeout (withdrawn); --wait: skipped"},
+                REFUSED,
+                INTERNAL
+              },
+          "pause",
+              new String[][] {
+                {"0", "paused (or it was)"},
+                {"1", "no such JOB"},
+                USAGE,
+                UNAVAILABLE,
+                REFUSED,
+                INTERNAL
+              },
+          "resume",
+              new String[][] {
+                {"0", "resumed (or it was not paused)"},
+                {"1", "no such JOB"},
+                USAGE,
+                UNAVAILABLE,
+                REFUSED,
+                INTERNAL
+              },
+          "kill",
+              new String[][] {
+                {"0", "every run that was going has ended"},
+                {"1", "no such JOB, or nothing going"},
+                USAGE,
+                UNAVAILABLE,
+                {"75", "a run still going after --timeout (an older conchd ignores kill)"},
+                REFUSED,
+                INTERNAL
+              });
+
   /** The command's codes; a command not named here shows the whole table of section 5. */
   static String[][] of(String command) {
-    return CODES.getOrDefault(command, CODES.get("conch"));
+    return VERBS.getOrDefault(command, CODES.getOrDefault(command, CODES.get("conch")));
   }
 }

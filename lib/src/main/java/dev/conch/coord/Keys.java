@@ -79,6 +79,42 @@ public final class Keys {
     return cronRuns(job) + String.format("%013d", tickMillis);
   }
 
+  /**
+   * Paused jobs, one key per job, ending in a slash: out of {@code cron/jobs/}, so that a daemon of
+   * a release without pause sees the job removed (contract section 3).
+   */
+  public String cronPausedJobs() {
+    return root + "cron/paused/";
+  }
+
+  public String cronPaused(String job) {
+    return cronPausedJobs() + name("job", job);
+  }
+
+  /** {@code cron run} requests, under one directory per job, ending in a slash. */
+  public String cronRequests() {
+    return root + "cron/requests/";
+  }
+
+  public String cronRequests(String job) {
+    return cronRequests() + name("job", job) + "/";
+  }
+
+  /** A job's request, named by its instant as a run key is: the run's record key. */
+  public String cronRequest(String job, long instantMillis) {
+    return cronRequests(job) + String.format("%013d", instantMillis);
+  }
+
+  /** {@code cron kill} requests, under one directory per job, ending in a slash. */
+  public String cronKills() {
+    return root + "cron/kills/";
+  }
+
+  /** A kill request, on its requester's lease. */
+  public String cronKill(String job, long lease) {
+    return cronKills() + name("job", job) + "/" + leaseHex(lease);
+  }
+
   /** Live conchd instances, each a key on its lease. */
   public String daemons() {
     return root + "daemons/";

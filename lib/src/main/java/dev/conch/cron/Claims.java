@@ -18,6 +18,8 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
@@ -62,8 +64,12 @@ final class Claims {
     this.departed = departed;
   }
 
-  /** Claims {@code tick}, fired at {@code now}, on lease {@code r}, and runs it if it won. */
-  void take(Job job, Instant tick, Instant now, Registration r) {
+  /**
+   * Claims {@code tick}, fired at {@code now}, on lease {@code r}, and runs it if it won; only
+   * while the job's key is still at {@code version}, the spec the tick was computed from: no claim
+   * lands once a pause, a removal or an edit has returned.
+   */
+  void take(Job job, long version, Instant tick, Instant now, Registration r) {
     String key = keys.cronRun(job.job(), tick.toEpochMilli());
     String lease = Keys.leaseHex(r.session().lease());
     Log runLog = log.about("cron", job.job());
@@ -97,10 +103,23 @@ final class Claims {
                   ? claim.as(Run.SKIPPED)
                   : claim;
       if (stopping.get()) return; // SIGTERM came while we looked: no new claims
-      Long rev = claim(key, record, tick);
-      if (rev == null) { // another daemon has this tick
+      ByteSequence spec = Etcd.bytes(keys.cronJob(job.job()));
+      Long rev =
+          claim(
+              key,
+              record,
+              List.of(new Cmp(spec, Cmp.Op.EQUAL, CmpTarget.modRevision(version))),
+              List.of(),
+              () ->
+                  stopping.get()
+                      || Duration.between(tick, Instant.now()).compareTo(opt.maxLateness()) > 0);
+      if (rev == null) { // another daemon has this tick, or the job changed
         metrics.tickLost(job.job());
-        runLog.verbose("tick-lost", "another daemon claimed this tick", "tick", tick.toString());
+        runLog.verbose(
+            "tick-lost",
+            "another daemon claimed this tick, or the job was paused, removed or edited",
+            "tick",
+            tick.toString());
         return;
       }
       metrics.claimed(job.job());
@@ -132,21 +151,17 @@ final class Claims {
   }
 
   /**
-   * Create-if-absent: the claim's create revision if we won the tick, null if someone else did.
-   * Tried again while the tick may still be claimed: an attempt whose answer was lost may have
-   * landed, so a refusal is ours if the key holds our claim, byte for byte.
+   * Create-if-absent, if {@code guards} hold too, with {@code also} in the same transaction: the
+   * claim's create revision if we won, null if not. Tried again until {@code giveUp}: an attempt
+   * whose answer was lost may have landed, so a refusal is ours if the key holds our claim, byte
+   * for byte.
    */
-  private Long claim(String key, Run run, Instant tick) {
+  Long claim(String key, Run run, List<Cmp> guards, List<Op> also, BooleanSupplier giveUp) {
     ByteSequence k = Etcd.bytes(key);
     ByteSequence v = Etcd.bytes(Json.write(run));
-    TxnResponse t =
-        ifElseRead(
-            k,
-            new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)),
-            v,
-            () ->
-                stopping.get()
-                    || Duration.between(tick, Instant.now()).compareTo(opt.maxLateness()) > 0);
+    List<Cmp> all = new ArrayList<>(guards);
+    all.add(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)));
+    TxnResponse t = ifElseRead(k, all, also, v, giveUp);
     if (t.isSucceeded()) return t.getHeader().getRevision();
     KeyValue kv = ours(t, v);
     return kv == null ? null : kv.getCreateRevision();
@@ -157,22 +172,29 @@ final class Claims {
    * again while our lease lives (once it is lost, the run shows as a zombie); an attempt that
    * landed unseen is recognised by its value.
    */
-  private void record(String key, long rev, Run result, Registration r) {
+  void record(String key, long rev, Run result, Registration r) {
     ByteSequence k = Etcd.bytes(key);
     ByteSequence v = Etcd.bytes(Json.write(result));
     // refused: someone else's record stands (a trim, an edit), or an unseen try of ours landed
     ifElseRead(
-        k, new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(rev)), v, r.session().lost()::isDone);
+        k,
+        List.of(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(rev))),
+        List.of(),
+        v,
+        r.session().lost()::isDone);
   }
 
-  private TxnResponse ifElseRead(ByteSequence k, Cmp cmp, ByteSequence v, BooleanSupplier giveUp) {
+  private TxnResponse ifElseRead(
+      ByteSequence k, List<Cmp> cmps, List<Op> also, ByteSequence v, BooleanSupplier giveUp) {
+    List<Op> then = new ArrayList<>(also);
+    then.add(0, Op.put(k, v, PutOption.DEFAULT));
     return Retried.join(
         () ->
             client
                 .getKVClient()
                 .txn()
-                .If(cmp)
-                .Then(Op.put(k, v, PutOption.DEFAULT))
+                .If(cmps.toArray(Cmp[]::new))
+                .Then(then.toArray(Op[]::new))
                 .Else(Op.get(k, GetOption.DEFAULT))
                 .commit(),
         opt.dialTimeout(),

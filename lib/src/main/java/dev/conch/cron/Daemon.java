@@ -68,6 +68,8 @@ public final class Daemon {
   private final Claims claims;
   private final TableSync table;
   private final DaemonWatch daemons;
+  private final Requests runRequests;
+  private final Requests killRequests;
   private volatile Registration current;
 
   /** {@code metricsAt}: where to serve {@link Metrics}, or null. */
@@ -86,6 +88,21 @@ public final class Daemon {
         new Claims(client, keys, opt, records, runs, trim, stopping, metrics, log, departed);
     Ticks ticks = new Ticks(timer, started, opt.maxLateness(), stopping, this::due);
     this.table = new TableSync(client, keys, opt.allow(), timer, ticks, stopping, metrics, log);
+    Pause specs = new Pause(client, keys, opt.dialTimeout());
+    Manual manual =
+        new Manual(
+            keys, specs, records, claims, runs, opt.allow(), departed, stopping, metrics, log);
+    this.runRequests =
+        new Requests(
+            client, keys.cronRequests(), timer, stopping, metrics, q -> requested(manual, q));
+    this.killRequests =
+        new Requests(
+            client,
+            keys.cronKills(),
+            timer,
+            stopping,
+            metrics,
+            q -> runs.kill(q.job(), q.rev(), q.by()));
   }
 
   /**
@@ -99,6 +116,8 @@ public final class Daemon {
       Child.warmUp(); // not at the first tick: a run's lateness is not the JVM's cold start-up
       daemons.start();
       table.start();
+      runRequests.start();
+      killRequests.start();
       log.always(
           "up",
           "no ticks before " + started,
@@ -134,9 +153,18 @@ public final class Daemon {
   }
 
   /** A tick is due (on the timer thread): claimed on the run pool, while the lease lives. */
-  private void due(Job job, Instant tick, Instant now) {
+  private void due(Job job, long version, Instant tick, Instant now) {
     Registration r = current;
-    if (!r.session().lost().isDone()) runners.execute(() -> claims.take(job, tick, now, r));
+    if (!r.session().lost().isDone())
+      runners.execute(() -> claims.take(job, version, tick, now, r));
+  }
+
+  /**
+   * A {@code cron run} request (on the timer thread): taken on the run pool, while the lease lives.
+   */
+  private void requested(Manual manual, Requests.Request q) {
+    Registration r = current;
+    if (!r.session().lost().isDone()) runners.execute(() -> manual.take(q, r));
   }
 
   /**
@@ -147,6 +175,8 @@ public final class Daemon {
     stopping.set(true);
     table.close();
     daemons.close();
+    runRequests.close();
+    killRequests.close();
     runners.shutdown();
     try {
       if (!runners.awaitTermination(opt.grace().toMillis(), TimeUnit.MILLISECONDS)) {

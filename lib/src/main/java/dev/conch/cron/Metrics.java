@@ -36,11 +36,17 @@ public final class Metrics {
   private final Counter etcdErrors =
       new Counter(
           "conch_etcd_errors_total",
-          "Failed etcd requests, by what the daemon was doing: claim (claiming or recording a tick), trim, table (reading or watching the cron table), register.");
+          "Failed etcd requests, by what the daemon was doing: claim (claiming or recording a tick or a cron run request), trim, table (reading or watching the cron table), requests (watching cron run and cron kill requests), register.");
   private final Counter leaseLosses =
       new Counter(
           "conch_daemon_lease_losses_total",
           "Times this daemon lost its lease and registered again.");
+  private final Counter manual =
+      new Counter(
+          "conch_cron_manual_runs_total",
+          "cron run requests this daemon claimed, by job (their final states are counted in conch_cron_runs_total too).");
+  private final Counter kills =
+      new Counter("conch_cron_kills_total", "Runs this daemon terminated on a cron kill, by job.");
   private final LongAdder[] lateness = new LongAdder[LATENESS_BUCKETS.length + 1];
   private final LongAdder latenessNanos = new LongAdder();
 
@@ -60,6 +66,14 @@ public final class Metrics {
 
   public void tickLost(String job) {
     lost.add(Map.of("job", job), 1);
+  }
+
+  public void manual(String job) {
+    manual.add(Map.of("job", job), 1);
+  }
+
+  public void killed(String job) {
+    kills.add(Map.of("job", job), 1);
   }
 
   public void zombies(int n) {
@@ -100,7 +114,8 @@ public final class Metrics {
     }
     b.append(h).append("_sum ").append(number(latenessNanos.sum() / 1e9)).append('\n');
     b.append(h).append("_count ").append(cumulative).append('\n');
-    for (Counter c : List.of(claimed, lost, zombies, etcdErrors, leaseLosses)) c.render(b);
+    for (Counter c : List.of(claimed, lost, manual, kills, zombies, etcdErrors, leaseLosses))
+      c.render(b);
     return b.toString();
   }
 

@@ -23,7 +23,10 @@ public record Run(
     String started,
     String ended,
     @JsonProperty("exit") Integer exitCode,
-    @JsonProperty("timed_out") Boolean timedOut) {
+    @JsonProperty("timed_out") Boolean timedOut,
+    Boolean manual,
+    @JsonProperty("requested_by") String requestedBy,
+    Boolean killed) {
 
   public static final String RUNNING = "running";
   public static final String OK = "ok";
@@ -32,22 +35,59 @@ public record Run(
   public static final String MISSED = "missed";
   public static final String ZOMBIE = "zombie";
 
-  /** The same tick, claimed without running: {@code skipped} or {@code missed}. */
-  public Run as(String claimedState) {
-    return new Run(tick, claimedState, host, null, daemon, started, null, null, null);
+  /** A tick's record: neither manual nor killed. */
+  public Run(
+      String tick,
+      String state,
+      String host,
+      Long pid,
+      String daemon,
+      String started,
+      String ended,
+      Integer exitCode,
+      Boolean timedOut) {
+    this(tick, state, host, pid, daemon, started, ended, exitCode, timedOut, null, null, null);
   }
 
-  public Run finished(Instant end, int exit, boolean timedOut) {
+  /**
+   * The same claim as a {@code cron run} of {@code by}'s: {@code tick} is the request's instant.
+   */
+  public Run requested(String by) {
+    return new Run(tick, state, host, pid, daemon, started, null, null, null, true, by, null);
+  }
+
+  /** The same tick, claimed without running: {@code skipped} or {@code missed}. */
+  public Run as(String claimedState) {
     return new Run(
         tick,
-        exit == 0 ? OK : FAILED,
+        claimedState,
+        host,
+        null,
+        daemon,
+        started,
+        null,
+        null,
+        null,
+        manual,
+        requestedBy,
+        null);
+  }
+
+  /** The result; {@code killed}: by {@code cron kill}, whatever the exit. */
+  public Run finished(Instant end, int exit, boolean timedOut, boolean killed) {
+    return new Run(
+        tick,
+        exit == 0 && !killed ? OK : FAILED,
         host,
         pid,
         daemon,
         started,
         end.toString(),
         exit,
-        timedOut ? true : null);
+        timedOut ? true : null,
+        manual,
+        requestedBy,
+        killed ? true : null);
   }
 
   /**

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The commands of the ticks this daemon won, each run by {@link Supervisor} on the lease it was
@@ -16,7 +17,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * reaches the ones still going ({@link #going}, {@link #terminate}) through a concurrent map.
  */
 final class Runs {
-  private final Map<Supervisor, String> running = new ConcurrentHashMap<>(); // each run's job
+  /** A run going: its job, its claim's revision, and whether {@code cron kill} stopped it. */
+  private record Going(String job, long rev, AtomicBoolean killed) {}
+
+  private final Map<Supervisor, Going> running = new ConcurrentHashMap<>();
   private final Duration killAfter;
   private final Trim trim;
   private final Metrics metrics;
@@ -37,6 +41,7 @@ final class Runs {
         new HashMap<>(Supervisor.env("cron", job.job(), rev, r.session(), key));
     env.put("CONCH_JOB", job.job());
     env.put("CONCH_TICK", tick.toString());
+    if (Boolean.TRUE.equals(claim.manual())) env.put("CONCH_MANUAL", "1");
     Duration limit = job.timeoutDuration();
     Supervisor run =
         Supervisor.start(
@@ -77,14 +82,15 @@ final class Runs {
         "late_ms",
         late.toMillis());
     Supervisor.Outcome end;
-    running.put(run, job.job());
+    Going going = new Going(job.job(), rev, new AtomicBoolean());
+    running.put(run, going);
     try {
       trim.history(job, runLog); // now: the trim's round trips are not in the run's lateness
       end = run.await();
     } finally {
       running.remove(run);
     }
-    Run result = claim.finished(Instant.now(), end.exit(), end.timedOut());
+    Run result = claim.finished(Instant.now(), end.exit(), end.timedOut(), going.killed().get());
     metrics.run(job.job(), result.state());
     runLog.always(
         "finished",
@@ -110,9 +116,27 @@ final class Runs {
   /** SIGTERM to every run going, each said in its own line. */
   void terminate(String why) {
     running.forEach(
-        (run, job) -> {
-          signalled(job, why);
+        (run, going) -> {
+          signalled(going.job(), why);
           run.signal("TERM");
+        });
+  }
+
+  /**
+   * {@code cron kill}: SIGTERM (SIGKILL after kill-after) to each run of {@code job} claimed before
+   * revision {@code before}, the kill request's: a run that started after the request is not the
+   * one it meant. Each run is killed once, however often the request is seen.
+   */
+  void kill(String job, long before, String by) {
+    running.forEach(
+        (run, going) -> {
+          if (going.job().equals(job)
+              && going.rev() < before
+              && going.killed().compareAndSet(false, true)) {
+            signalled(job, "cron kill by " + by);
+            metrics.killed(job);
+            run.signal("TERM");
+          }
         });
   }
 

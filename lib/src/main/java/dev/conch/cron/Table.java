@@ -7,8 +7,12 @@ import dev.conch.base.Json;
 import dev.conch.coord.Holder;
 import dev.conch.coord.Keys;
 import dev.conch.etcd.Etcd;
+import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,7 +23,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /** The cron table in etcd: jobs, their run records and the live daemons. */
@@ -41,20 +44,24 @@ public final class Table {
     this.timeout = timeout;
   }
 
-  /** Adds or replaces a job. */
-  public void put(Job job) {
-    sync(
-        client.getKVClient().put(Etcd.bytes(keys.cronJob(job.job())), Etcd.bytes(Json.write(job))),
-        "adding " + job.job());
-  }
-
   /**
-   * Removes a job; false if there was none. Its run records stay (a running run keeps its result).
+   * Removes a job, running or paused, and its pending {@code cron run} requests, in one
+   * transaction; false if there was no job. Its run records stay (a running run keeps its result).
    */
   public boolean remove(String job) {
-    return sync(client.getKVClient().delete(Etcd.bytes(keys.cronJob(job))), "removing " + job)
-            .getDeleted()
-        > 0;
+    ByteSequence requests = Etcd.bytes(keys.cronRequests(job));
+    TxnResponse t =
+        sync(
+            client
+                .getKVClient()
+                .txn()
+                .Then(
+                    Op.delete(Etcd.bytes(keys.cronJob(job)), DeleteOption.DEFAULT),
+                    Op.delete(Etcd.bytes(keys.cronPaused(job)), DeleteOption.DEFAULT),
+                    Op.delete(requests, DeleteOption.builder().isPrefix(true).build()))
+                .commit(),
+            "removing " + job);
+    return t.getDeleteResponses().stream().limit(2).anyMatch(d -> d.getDeleted() > 0);
   }
 
   /**
@@ -228,10 +235,6 @@ public final class Table {
   }
 
   private <T> T sync(CompletableFuture<T> f, String doing) {
-    try {
-      return f.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).join();
-    } catch (RuntimeException e) {
-      throw Etcd.failure(e, doing);
-    }
+    return Etcd.sync(f, timeout, doing);
   }
 }

@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class Ticks {
   /** Where a tick goes once it is due: off the timer thread, to be claimed. */
   interface Due {
-    void tick(Job job, Instant tick, Instant now);
+    void tick(Job job, long version, Instant tick, Instant now);
   }
 
   private record Entry(Job job, Schedule schedule, long version, ScheduledFuture<?> timer) {}
@@ -86,6 +86,6 @@ final class Ticks {
     }
     Instant late = now.minus(maxLateness);
     arm(e, e.schedule().next(tick.isAfter(late) ? tick : late));
-    due.tick(e.job(), tick, now);
+    due.tick(e.job(), e.version(), tick, now);
   }
 }

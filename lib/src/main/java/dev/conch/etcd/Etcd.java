@@ -8,8 +8,11 @@ import io.etcd.jetcd.common.exception.EtcdException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -53,6 +56,15 @@ public final class Etcd {
     Client client = b.build();
     Redial.every(client);
     return client;
+  }
+
+  /** {@code f}'s answer within {@code timeout}; a failure says what we were {@code doing}. */
+  public static <T> T sync(CompletableFuture<T> f, Duration timeout, String doing) {
+    try {
+      return f.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).join();
+    } catch (RuntimeException e) {
+      throw failure(e, doing);
+    }
   }
 
   public static ByteSequence bytes(String s) {

@@ -32,10 +32,14 @@ class MetricsTest {
         # TYPE conch_cron_ticks_claimed_total counter
         # HELP conch_cron_ticks_lost_total Ticks another daemon won first, by job.
         # TYPE conch_cron_ticks_lost_total counter
+        # HELP conch_cron_manual_runs_total cron run requests this daemon claimed, by job (their final states are counted in conch_cron_runs_total too).
+        # TYPE conch_cron_manual_runs_total counter
+        # HELP conch_cron_kills_total Runs this daemon terminated on a cron kill, by job.
+        # TYPE conch_cron_kills_total counter
         # HELP conch_cron_zombies_total Runs this daemon lost to a lease loss: terminated, and shown as zombie by cron ls until their result is written.
         # TYPE conch_cron_zombies_total counter
         conch_cron_zombies_total 0
-        # HELP conch_etcd_errors_total Failed etcd requests, by what the daemon was doing: claim (claiming or recording a tick), trim, table (reading or watching the cron table), register.
+        # HELP conch_etcd_errors_total Failed etcd requests, by what the daemon was doing: claim (claiming or recording a tick or a cron run request), trim, table (reading or watching the cron table), requests (watching cron run and cron kill requests), register.
         # TYPE conch_etcd_errors_total counter
         # HELP conch_daemon_lease_losses_total Times this daemon lost its lease and registered again.
         # TYPE conch_daemon_lease_losses_total counter
@@ -53,6 +57,8 @@ class MetricsTest {
     m.run("a", "ok");
     for (int i = 0; i < 3; i++) m.claimed("a");
     m.tickLost("b");
+    m.manual("a");
+    m.killed("a");
     m.lateness(Duration.ofMillis(3));
     m.lateness(Duration.ofMillis(5)); // a bound is inclusive: le="0.005"
     m.lateness(Duration.ofMillis(40));
@@ -84,6 +90,8 @@ class MetricsTest {
         conch_cron_start_lateness_seconds_count 4
         conch_cron_ticks_claimed_total{job="a"} 3
         conch_cron_ticks_lost_total{job="b"} 1
+        conch_cron_manual_runs_total{job="a"} 1
+        conch_cron_kills_total{job="a"} 1
         conch_cron_zombies_total 2
         conch_etcd_errors_total{op="claim"} 2
         conch_etcd_errors_total{op="trim"} 1

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -32,10 +33,10 @@ class RunTest {
 
   @Test
   void finishedAndClaimedOnlyStatesAreShownAsStored() {
-    Run ok = CLAIM.finished(T.plusSeconds(2), 0, false);
+    Run ok = CLAIM.finished(T.plusSeconds(2), 0, false, false);
     assertEquals(Run.OK, ok.shownState(Set.of(), null, T));
     assertNull(ok.timedOut());
-    Run failed = CLAIM.finished(T.plusSeconds(2), 143, true);
+    Run failed = CLAIM.finished(T.plusSeconds(2), 143, true, false);
     assertEquals(Run.FAILED, failed.shownState(Set.of(), null, T));
     assertEquals(143, failed.exitCode());
     assertEquals(Run.SKIPPED, CLAIM.as(Run.SKIPPED).shownState(Set.of(), null, T));
@@ -48,6 +49,17 @@ class RunTest {
     assertFalse(
         CLAIM.going(Set.of(), null, T), "a zombie is not going: overlap skip must not wait for it");
     assertFalse(CLAIM.as(Run.SKIPPED).going(Set.of("abc"), null, T), "a skipped tick never ran");
-    assertFalse(CLAIM.finished(T, 0, false).going(Set.of("abc"), null, T));
+    assertFalse(CLAIM.finished(T, 0, false, false).going(Set.of("abc"), null, T));
+  }
+
+  @Test
+  void aKilledRunIsFailedWhateverItsExitAndAManualOneSaysWhoAsked() {
+    Run manual = CLAIM.requested("ann@h");
+    Run killed = manual.finished(T.plusSeconds(1), 0, false, true);
+    assertEquals(Run.FAILED, killed.state());
+    assertEquals(Boolean.TRUE, killed.killed());
+    assertEquals(List.of(true, "ann@h"), List.of(killed.manual(), killed.requestedBy()));
+    assertNull(CLAIM.finished(T, 0, false, false).killed());
+    assertEquals("ann@h", manual.as(Run.SKIPPED).requestedBy());
   }
 }

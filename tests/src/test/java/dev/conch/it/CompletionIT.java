@@ -55,7 +55,9 @@ class CompletionIT {
     assertTrue(
         complete(env, home, "conch", "sema", "s", "--")
             .containsAll(List.of("--max", "--nonblock", "--who", "--json", "--endpoints")));
-    assertTrue(complete(env, home, "conch", "cron", "").containsAll(List.of("add", "ls", "rm")));
+    assertTrue(
+        complete(env, home, "conch", "cron", "")
+            .containsAll(List.of("add", "ls", "rm", "run", "pause", "resume", "kill")));
     assertEquals(List.of("--grace"), complete(env, home, "conch", "daemon", "--gr"));
     assertEquals(List.of("bash"), complete(env, home, "conch", "completion", ""));
   }

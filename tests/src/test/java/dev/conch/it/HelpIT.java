@@ -71,13 +71,25 @@ class HelpIT {
               List.of("sema"),
               HOLDING,
               Args.cat(CONNECTION, List.of("--ttl", "10s", "--kill-after", "5s"))),
-          new Page(List.of("cron"), List.of("0", "1", "64", "69", "77", "99"), List.of()),
+          new Page(
+              List.of("cron"), List.of("0", "1", "64", "69", "70", "75", "77", "99"), List.of()),
           new Page(
               List.of("cron", "add"),
               List.of("0", "64", "69", "77", "99"),
               Args.cat(CONNECTION, List.of("--tz", "UTC", "--overlap", "skip", "--keep", "20"))),
           new Page(List.of("cron", "ls"), List.of("0", "1", "64", "69", "77", "99"), CONNECTION),
           new Page(List.of("cron", "rm"), List.of("0", "1", "64", "69", "77", "99"), CONNECTION),
+          new Page(
+              List.of("cron", "run"),
+              List.of("CMD's", "0", "1", "64", "69", "70", "75", "77", "99"),
+              Args.cat(CONNECTION, List.of("--timeout", "30s"))),
+          new Page(List.of("cron", "pause"), List.of("0", "1", "64", "69", "77", "99"), CONNECTION),
+          new Page(
+              List.of("cron", "resume"), List.of("0", "1", "64", "69", "77", "99"), CONNECTION),
+          new Page(
+              List.of("cron", "kill"),
+              List.of("0", "1", "64", "69", "75", "77", "99"),
+              Args.cat(CONNECTION, List.of("--timeout", "30s"))),
           new Page(
               List.of("daemon"),
               List.of("0", "64", "69", "71", "77", "99"),

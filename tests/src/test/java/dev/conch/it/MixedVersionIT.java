@@ -11,10 +11,12 @@ import dev.conch.it.support.Conch;
 import dev.conch.it.support.Cron;
 import dev.conch.it.support.EtcdFixture;
 import dev.conch.it.support.Etcdctl;
+import dev.conch.it.support.Procs;
 import dev.conch.it.support.Releases;
 import dev.conch.it.support.Sema;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -274,6 +276,71 @@ class MixedVersionIT {
     Map<String, Integer> won = new HashMap<>();
     for (Run r : stored.values()) won.merge(byLease.get(r.daemon()), 1, Integer::sum);
     System.out.printf("mixed-version cron: ticks won per daemon: %s%n", won);
+  }
+
+  /**
+   * Contract section 8b beside the previous release, which knows none of the verbs: a paused job is
+   * a removed one to it, and it never sees a run or kill request. The current daemon runs only bash
+   * commands (--allow), so job "o" is the previous release's alone.
+   */
+  @Test
+  void verbsBesideThePreviousReleaseItNeverRunsAPausedTickNorAManualRequest() {
+    Pair p = pair();
+    Path log = p.cur.file("log");
+    String[] every = {"--schedule", "@every 1s", "--keep", "100", "--overlap", "allow"};
+    Cron.add(p.cur, "v", Args.array(List.of(every), Cron.logging(log, "0")));
+    Cron.add(p.cur, "h", "--schedule", "0 0 1 1 *", "--", "bash", "-c", "sleep 60");
+    Cron.add(p.cur, "o", "--schedule", "@every 1s", "--", "sleep", "5");
+    Conch.Run dOld = p.old.start("daemon");
+    Conch.Run dCur = p.cur.start("daemon", "--allow", "bash **", "--kill-after", "1s");
+    p.cur.awaitKeysUnder("/v1/daemons/", 2);
+    Cron.awaitTick(log, Cron.awaitUp(List.of(dOld, dCur)) + 2000, 40_000);
+    assertEquals(0, p.cur.run("cron", "pause", "v").exit(0));
+    long paused = System.currentTimeMillis();
+    Conch.Run oldLs = p.old.run("cron", "ls");
+    assertEquals(0, oldLs.exit(0), oldLs.stderr());
+    assertTrue(!oldLs.stdout().contains("v  @every"), "to it, v is removed: " + oldLs.stdout());
+    Conch.Run manual = p.cur.run("cron", "run", "v", "--wait"); // paused: runs all the same
+    assertEquals(0, manual.exit(0), manual.stderr());
+    // o only the previous release may run: its request is never taken, and is withdrawn
+    Conch.Run ignored = p.cur.run("cron", "run", "o", "--timeout", "3s");
+    assertEquals(75, ignored.exit(0), ignored.stderr());
+    Procs.nap(2000); // ticks of v pass in the pause
+    long resumeAsked = System.currentTimeMillis();
+    assertEquals(0, p.cur.run("cron", "resume", "v").exit(0));
+    Cron.awaitTick(log, System.currentTimeMillis() + 2000, 40_000);
+    // kill: a run of h (current daemon) ends killed; one of o (previous release) goes on
+    assertEquals(0, p.cur.run("cron", "run", "h").exit(0));
+    Conch.Run kill = p.cur.run("cron", "kill", "h");
+    assertEquals(0, kill.exit(0), kill.stderr());
+    Cron.awaitRuns(p.cur, "o", r -> r.values().stream().anyMatch(x -> x.state().equals("running")));
+    Conch.Run oKill = p.cur.run("cron", "kill", "o", "--timeout", "2s");
+    for (Conch.Run d : List.of(dOld, dCur)) assertEquals(0, d.stop(), d.stderr());
+    Map<Long, Run> v = Cron.runs(p.cur, "v");
+    List<Long> inPause = v.keySet().stream().filter(t -> t > paused && t < resumeAsked).toList();
+    List<Run> manuals = v.values().stream().filter(r -> r.manual() != null).toList();
+    assertEquals(1, manuals.size(), "the manual run, once: " + v);
+    assertEquals(
+        List.of(manuals.get(0).tick()),
+        inPause.stream().map(t -> Instant.ofEpochMilli(t).toString()).toList(),
+        "in the pause only the manual run: " + v);
+    String curLease = manuals.get(0).daemon();
+    assertEquals("host-current", manuals.get(0).host());
+    Run h = Cron.runs(p.cur, "h").values().iterator().next();
+    assertEquals(List.of(true, "failed", "host-current"), List.of(h.killed(), h.state(), h.host()));
+    assertEquals(75, oKill.exit(0), "the previous release ignores cron kill: " + oKill.stderr());
+    Conch.Run oldLsH = p.old.run("cron", "ls", "h");
+    assertEquals(0, oldLsH.exit(0), oldLsH.stderr());
+    System.out.printf(
+        "previous release %s and the new keys: cron/paused/ (its ls lists %d jobs, no tick of v"
+            + " in the pause), cron/requests/ (never taken: %s), cron/kills/ (ignored: %s),"
+            + " records with manual/killed (its ls: %s); manual run by daemon %s%n",
+        p.oldVersion,
+        oldLs.stdout().lines().filter(l -> l.contains("@every") || l.contains("0 0 1 1")).count(),
+        ignored.stderr().strip(),
+        oKill.stderr().lines().filter(l -> l.contains("still going")).findFirst().orElse(""),
+        oldLsH.stdout().lines().skip(2).findFirst().orElse("").strip(),
+        curLease);
   }
 
   static List<String> shown(List<Map<?, ?>> runs) {

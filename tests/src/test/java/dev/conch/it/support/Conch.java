@@ -214,6 +214,11 @@ public final class Conch {
     return Etcdctl.keys(endpoint, prefix + "/");
   }
 
+  /** The keys under this instance's prefix + {@code dir}. */
+  public List<String> keysUnder(String dir) {
+    return Etcdctl.keys(endpoint, prefix + dir);
+  }
+
   public void awaitKeys(int n) {
     awaitKeysUnder("/", n);
   }
