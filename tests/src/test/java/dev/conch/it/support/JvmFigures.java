@@ -1,0 +1,128 @@
+package dev.conch.it.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * What a running JVM holds, read from outside as an operator would: its threads by name and its
+ * open file descriptors from /proc, its live heap after a full GC and its metaspace from jcmd.
+ *
+ * @param threads threads by name, digits replaced by N (pool workers share a name)
+ * @param classes live bytes by class, to name what grew
+ */
+public record JvmFigures(
+    Map<String, Long> threads, long fds, long heapKb, long metaspaceKb, Map<String, Long> classes) {
+  private static final Pattern HISTO = Pattern.compile("^\\s*\\d+:\\s+\\d+\\s+(\\d+)\\s+(\\S+)");
+  private static final Pattern HISTO_TOTAL = Pattern.compile("^Total\\s+\\d+\\s+(\\d+)");
+  private static final Pattern METASPACE = Pattern.compile("Metaspace\\s+used (\\d+)K");
+
+  /**
+   * Samples {@code pid}; {@code betweenRuns}: threads and fds at a moment when it has no child
+   * process (a daemon between its ticks' runs), else whenever (a wrapper always running one).
+   */
+  public static JvmFigures of(long pid, boolean betweenRuns) {
+    // the attach first: it starts the JVM's Attach Listener thread and socket, which then stay
+    String jcmd = jcmd(pid);
+    Map<String, Long> classes = new HashMap<>();
+    long heap = -1;
+    for (String line : jcmd.lines().toList()) {
+      Matcher m = HISTO.matcher(line);
+      if (m.find()) classes.put(m.group(2), Long.parseLong(m.group(1)));
+      Matcher t = HISTO_TOTAL.matcher(line);
+      if (t.find()) heap = Long.parseLong(t.group(1)) / 1024;
+    }
+    Matcher meta = METASPACE.matcher(jcmd);
+    if (heap < 0 || !meta.find()) throw new AssertionError("jcmd " + pid + " said: " + jcmd);
+    long end = System.nanoTime() + 10_000_000_000L;
+    while (true) {
+      boolean idle = children(pid).isEmpty();
+      Map<String, Long> threads = threads(pid);
+      long fds = fds(pid);
+      if (!betweenRuns || (idle && children(pid).isEmpty()))
+        return new JvmFigures(threads, fds, heap, Long.parseLong(meta.group(1)), classes);
+      if (System.nanoTime() > end)
+        throw new AssertionError("pid " + pid + " never without a child for 10 s");
+      Procs.nap(10); // its children end in another process; nothing here can wait on them
+    }
+  }
+
+  public long threadCount() {
+    return threads.values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /**
+   * GC.class_histogram runs a full GC and then counts what is live; GC.heap_info follows in the
+   * same attach, with no allocation of the running JVM between them. The jcmd of the JDK that runs
+   * {@code pid}.
+   */
+  private static String jcmd(long pid) {
+    try {
+      Path exe = Path.of("/proc/" + pid + "/exe").toRealPath();
+      Path commands = Files.createTempFile("conch-jcmd-", ".txt");
+      try {
+        Files.writeString(commands, "GC.class_histogram\nGC.heap_info\n");
+        Procs.Result r =
+            Procs.run(
+                List.of(
+                    exe.resolveSibling("jcmd").toString(),
+                    Long.toString(pid),
+                    "-f",
+                    commands.toString()),
+                Map.of());
+        if (r.code() != 0) throw new AssertionError("jcmd " + pid + ": " + r.out() + r.err());
+        return r.out();
+      } finally {
+        Files.delete(commands);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Map<String, Long> threads(long pid) {
+    Map<String, Long> names = new TreeMap<>();
+    for (Path task : list(Path.of("/proc/" + pid + "/task"))) {
+      String comm = read(task.resolve("comm"));
+      if (comm != null) names.merge(comm.strip().replaceAll("\\d+", "N"), 1L, Long::sum);
+    }
+    return names;
+  }
+
+  private static long fds(long pid) {
+    return list(Path.of("/proc/" + pid + "/fd")).size();
+  }
+
+  /** The pids of {@code pid}'s children, as each of its threads has forked them. */
+  private static List<String> children(long pid) {
+    return list(Path.of("/proc/" + pid + "/task")).stream()
+        .map(t -> read(t.resolve("children")))
+        .filter(s -> s != null && !s.isBlank())
+        .toList();
+  }
+
+  private static List<Path> list(Path dir) {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A /proc file's text, or null if its thread ended meanwhile. */
+  private static String read(Path p) {
+    try {
+      return Files.readString(p);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+}
