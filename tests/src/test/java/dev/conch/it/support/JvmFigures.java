@@ -14,13 +14,19 @@ import java.util.stream.Stream;
 
 /**
  * What a running JVM holds, read from outside as an operator would: its threads by name and its
- * open file descriptors from /proc, its live heap after a full GC and its metaspace from jcmd.
+ * open file descriptors and child processes (zombies among them) from /proc, its live heap after a
+ * full GC and its metaspace from jcmd.
  *
  * @param threads threads by name, digits replaced by N (pool workers share a name)
  * @param classes live bytes by class, to name what grew
  */
 public record JvmFigures(
-    Map<String, Long> threads, long fds, long heapKb, long metaspaceKb, Map<String, Long> classes) {
+    Map<String, Long> threads,
+    long fds,
+    long children,
+    long heapKb,
+    long metaspaceKb,
+    Map<String, Long> classes) {
   private static final Pattern HISTO = Pattern.compile("^\\s*\\d+:\\s+\\d+\\s+(\\d+)\\s+(\\S+)");
   private static final Pattern HISTO_TOTAL = Pattern.compile("^Total\\s+\\d+\\s+(\\d+)");
   private static final Pattern METASPACE = Pattern.compile("Metaspace\\s+used (\\d+)K");
@@ -44,11 +50,11 @@ public record JvmFigures(
     if (heap < 0 || !meta.find()) throw new AssertionError("jcmd " + pid + " said: " + jcmd);
     long end = System.nanoTime() + 10_000_000_000L;
     while (true) {
-      boolean idle = children(pid).isEmpty();
+      long children = children(pid);
       Map<String, Long> threads = threads(pid);
       long fds = fds(pid);
-      if (!betweenRuns || (idle && children(pid).isEmpty()))
-        return new JvmFigures(threads, fds, heap, Long.parseLong(meta.group(1)), classes);
+      if (!betweenRuns || (children == 0 && children(pid) == 0))
+        return new JvmFigures(threads, fds, children, heap, Long.parseLong(meta.group(1)), classes);
       if (System.nanoTime() > end)
         throw new AssertionError("pid " + pid + " never without a child for 10 s");
       Procs.nap(10); // its children end in another process; nothing here can wait on them
@@ -101,12 +107,13 @@ public record JvmFigures(
     return list(Path.of("/proc/" + pid + "/fd")).size();
   }
 
-  /** The pids of {@code pid}'s children, as each of its threads has forked them. */
-  private static List<String> children(long pid) {
+  /** How many children {@code pid} has, as each of its threads has forked them. */
+  private static long children(long pid) {
     return list(Path.of("/proc/" + pid + "/task")).stream()
         .map(t -> read(t.resolve("children")))
         .filter(s -> s != null && !s.isBlank())
-        .toList();
+        .mapToLong(s -> s.strip().split(" +").length)
+        .sum();
   }
 
   private static List<Path> list(Path dir) {
