@@ -27,7 +27,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class LongRunIT {
   @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
-  private static final int RESTARTS = Integer.getInteger("conch.long.restarts", 500);
+  private static final int RESTARTS = Integer.getInteger("conch.long.restarts", 300);
   private static final int TICKS = Integer.getInteger("conch.long.ticks", 300);
 
   /** One daemon's jobs, each {@code @every 1s}: the ticks of a second come this many at once. */

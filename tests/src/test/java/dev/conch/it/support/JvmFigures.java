@@ -36,8 +36,26 @@ public record JvmFigures(
    * process (a daemon between its ticks' runs), else whenever (a wrapper always running one).
    */
   public static JvmFigures of(long pid, boolean betweenRuns) {
-    // the attach first: it starts the JVM's Attach Listener thread and socket, which then stay
-    String jcmd = jcmd(pid);
+    // An attach starts the JVM's Attach Listener thread and socket, which then stay: one first, so
+    // that every sample counts them. Threads and fds are read before the full GC, which would
+    // close what an unreachable stream still holds open and hide that leak.
+    jcmd(pid, "VM.uptime");
+    long end = System.nanoTime() + 10_000_000_000L;
+    long children;
+    Map<String, Long> threads;
+    long fds;
+    while (true) {
+      children = children(pid);
+      threads = threads(pid);
+      fds = fds(pid);
+      if (!betweenRuns || (children == 0 && children(pid) == 0)) break;
+      if (System.nanoTime() > end)
+        throw new AssertionError("pid " + pid + " never without a child for 10 s");
+      Procs.nap(10); // its children end in another process; nothing here can wait on them
+    }
+    // GC.class_histogram runs a full GC and then counts what is live; GC.heap_info follows in the
+    // same attach, with no allocation of the running JVM between them
+    String jcmd = jcmd(pid, "GC.class_histogram\nGC.heap_info");
     Map<String, Long> classes = new HashMap<>();
     long heap = -1;
     for (String line : jcmd.lines().toList()) {
@@ -48,17 +66,7 @@ public record JvmFigures(
     }
     Matcher meta = METASPACE.matcher(jcmd);
     if (heap < 0 || !meta.find()) throw new AssertionError("jcmd " + pid + " said: " + jcmd);
-    long end = System.nanoTime() + 10_000_000_000L;
-    while (true) {
-      long children = children(pid);
-      Map<String, Long> threads = threads(pid);
-      long fds = fds(pid);
-      if (!betweenRuns || (children == 0 && children(pid) == 0))
-        return new JvmFigures(threads, fds, children, heap, Long.parseLong(meta.group(1)), classes);
-      if (System.nanoTime() > end)
-        throw new AssertionError("pid " + pid + " never without a child for 10 s");
-      Procs.nap(10); // its children end in another process; nothing here can wait on them
-    }
+    return new JvmFigures(threads, fds, children, heap, Long.parseLong(meta.group(1)), classes);
   }
 
   public long threadCount() {
@@ -66,28 +74,26 @@ public record JvmFigures(
   }
 
   /**
-   * GC.class_histogram runs a full GC and then counts what is live; GC.heap_info follows in the
-   * same attach, with no allocation of the running JVM between them. The jcmd of the JDK that runs
-   * {@code pid}.
+   * Runs jcmd's {@code commands} (one a line) in one attach, with the JDK that runs {@code pid}.
    */
-  private static String jcmd(long pid) {
+  private static String jcmd(long pid, String commands) {
     try {
       Path exe = Path.of("/proc/" + pid + "/exe").toRealPath();
-      Path commands = Files.createTempFile("conch-jcmd-", ".txt");
+      Path file = Files.createTempFile("conch-jcmd-", ".txt");
       try {
-        Files.writeString(commands, "GC.class_histogram\nGC.heap_info\n");
+        Files.writeString(file, commands + "\n");
         Procs.Result r =
             Procs.run(
                 List.of(
                     exe.resolveSibling("jcmd").toString(),
                     Long.toString(pid),
                     "-f",
-                    commands.toString()),
+                    file.toString()),
                 Map.of());
         if (r.code() != 0) throw new AssertionError("jcmd " + pid + ": " + r.out() + r.err());
         return r.out();
       } finally {
-        Files.delete(commands);
+        Files.delete(file);
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
