@@ -97,6 +97,7 @@ class LongRunIT {
     // History is trimmed to --keep, but never a record younger than the claim horizon (no daemon
     // may claim its tick again): per job the horizon's ticks, the one being claimed and a margin
     // of one; plus the job keys and the daemon's. Binding once a run is longer than the horizon.
+    // the daemon's default --max-lateness, and twice the clock skew the trim allows for
     long horizon = Duration.ofSeconds(10).plus(Table.CLOCK_SKEW.multipliedBy(2)).toSeconds();
     Footprint.assertFlat(start, end, JOBS * (horizon + 3) + JOBS + 1, JOBS);
     assertEquals(0, d.stop(), d.stderr());
