@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -26,8 +25,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * (SIGKILL) and started again on its data, within the TTL and past it; and etcd restored from a
  * backup older than some keys. Each test has an etcd of its own, since it kills it.
  */
-@Isolated // runs alone: the holders' end after etcd goes, and the recovery after it returns, are
-// bounded
+// Not isolated: its bounds carry 1.5 s of scheduling latency, several times what the invariant
+// harness measured beside a whole suite (docs/guarantees.md, G2); each test has its own etcd.
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class EtcdRestartIT {
   static final long TTL = 4_000, KILL_AFTER = 1_000, LOCK_DELAY = KILL_AFTER + 1_000;

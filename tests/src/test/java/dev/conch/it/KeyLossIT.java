@@ -20,7 +20,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -31,7 +30,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * never runs on its vanished key, it queues again. The old holder's command ends within its bound
  * of the loss (G2).
  */
-@Isolated // runs alone: the old holder's end is bounded after its key goes
+// Not isolated: the old holder's end is bounded with 1.5 s of scheduling latency, several times
+// what the invariant harness measured beside a whole suite (docs/guarantees.md, G2); the class has
+// an etcd of its own, which it wipes.
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class KeyLossIT {
   @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();

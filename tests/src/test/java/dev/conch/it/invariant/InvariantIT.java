@@ -3,6 +3,8 @@ package dev.conch.it.invariant;
 import dev.conch.it.support.EtcdFixture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.api.parallel.Isolated;
 
 /**
@@ -20,7 +22,9 @@ import org.junit.jupiter.api.parallel.Isolated;
  * invariants, with {@link Overlaps} and {@link Fences}), {@link Chaos} (one run of them all).
  */
 @Isolated // runs alone: the overlap windows are bounded with a measured 400 ms scheduling-latency
-// term
+// term; its two runs go side by side (each on its own prefix), lighter than the whole suite beside
+// which that term was measured (docs/guarantees.md, G2)
+@Execution(ExecutionMode.CONCURRENT)
 class InvariantIT {
   @RegisterExtension static final EtcdFixture etcd = new EtcdFixture();
   static final long SEED = Long.getLong("conch.seed", 20261124L);
