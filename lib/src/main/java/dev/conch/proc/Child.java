@@ -24,10 +24,12 @@ public final class Child {
   private static final String WATCHDOG = resource("watchdog.sh");
   private final Process process;
   private final RandomAccessFile control;
+  private long deadlineNanos; // the latest deadline the watchdog was told, on System.nanoTime()
 
-  private Child(Process process, RandomAccessFile control) {
+  private Child(Process process, RandomAccessFile control, long deadlineNanos) {
     this.process = process;
     this.control = control;
+    this.deadlineNanos = deadlineNanos;
   }
 
   /**
@@ -65,6 +67,7 @@ public final class Child {
       // Opened read-write so that opening never blocks; the watchdog sees EOF once this JVM is
       // gone.
       RandomAccessFile control = new RandomAccessFile(fifo.toFile(), "rw");
+      long at = System.nanoTime() + deadline.toNanos();
       List<String> argv =
           new ArrayList<>(
               List.of(
@@ -82,7 +85,7 @@ public final class Child {
       // the etcd password is for conch alone: the command (and whatever it runs) never sees it
       pb.environment().remove("CONCH_PASSWORD");
       pb.environment().putAll(env);
-      return new Child(pb.start(), control);
+      return new Child(pb.start(), control, at);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + cmd.get(0) + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
@@ -91,9 +94,17 @@ public final class Child {
     }
   }
 
-  /** The deadline is now {@code remaining} away. */
-  public void renew(Duration remaining) {
-    tell("d " + Durations.seconds(atLeastOneMs(remaining)));
+  /**
+   * The deadline is now {@code remaining} away. Renewals told from two threads (a keepalive's, and
+   * the supervisor's own after it started listening) may cross: the watchdog is always told the
+   * latest deadline either has seen, never an older one after a newer.
+   */
+  public synchronized void renew(Duration remaining) {
+    long at = System.nanoTime() + remaining.toNanos();
+    if (at - deadlineNanos > 0) deadlineNanos = at;
+    tell(
+        "d "
+            + Durations.seconds(atLeastOneMs(Duration.ofNanos(deadlineNanos - System.nanoTime()))));
   }
 
   // bash's read -t 0 only polls and would spin; a deadline due now is a deadline 1 ms away

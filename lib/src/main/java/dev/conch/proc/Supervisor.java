@@ -91,6 +91,9 @@ public final class Supervisor {
     Child child =
         Child.start(command.cmd(), command.env(), command.killAfter(), session.remaining());
     Runnable unrenew = session.onRenew(child::renew);
+    // a keepalive acknowledged while the command was being started was told to nobody: without
+    // this, the watchdog would act a renewal early, and the command's end not count as a loss
+    child.renew(session.remaining());
     CompletableFuture<Void> timer = new CompletableFuture<>();
     if (command.timeout() != null)
       timer.completeOnTimeout(null, command.timeout().toMillis(), TimeUnit.MILLISECONDS);
