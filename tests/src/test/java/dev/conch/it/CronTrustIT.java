@@ -71,6 +71,12 @@ class CronTrustIT {
             "editor" + c.prefix.replace('/', '-'),
             "readwrite",
             v1 + "cron/jobs/",
+            "readwrite",
+            v1 + "cron/paused/",
+            "readwrite",
+            v1 + "cron/requests/",
+            "readwrite",
+            v1 + "cron/kills/",
             "read",
             v1 + "cron/runs/",
             "read",
@@ -81,6 +87,12 @@ class CronTrustIT {
             "conchd" + c.prefix.replace('/', '-'),
             "read",
             v1 + "cron/jobs/",
+            "read",
+            v1 + "cron/paused/",
+            "read",
+            v1 + "cron/kills/",
+            "readwrite",
+            v1 + "cron/requests/",
             "readwrite",
             v1 + "cron/runs/",
             "readwrite",
@@ -90,7 +102,8 @@ class CronTrustIT {
     for (String[] edit :
         List.of(
             new String[] {"cron", "add", "evil", "--schedule", "@every 1s", "--", "id"},
-            new String[] {"cron", "rm", "j"})) {
+            new String[] {"cron", "rm", "j"},
+            new String[] {"cron", "pause", "j"})) {
       Conch.Run r = conchd.run(edit);
       assertEquals(77, r.exit(0), "a daemon's role cannot edit the table: " + r.stderr());
       assertEquals(1, r.stderr().lines().count(), r.stderr());
