@@ -110,8 +110,11 @@ final class Claims {
               record,
               List.of(new Cmp(spec, Cmp.Op.EQUAL, CmpTarget.modRevision(version))),
               List.of(),
+              // not once the lease is lost: a claim that lands later would start a run on it, to
+              // be killed at once and recorded failed, where the tick is another daemon's to take
               () ->
                   stopping.get()
+                      || r.session().lost().isDone()
                       || Duration.between(tick, Instant.now()).compareTo(opt.maxLateness()) > 0);
       if (rev == null) { // another daemon has this tick, or the job changed
         metrics.tickLost(job.job());
