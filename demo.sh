@@ -15,14 +15,19 @@ if [ ! -e "$lib_jar" ] || [ -n "$(find pom.xml lib/pom.xml lib/src -newer "$lib_
 fi
 
 work=$(mktemp -d)
-# a port where nothing listens (connecting fails), and the next one free too for etcd's peer URL
+# a port where nothing listens (connecting fails), and the next one free too for etcd's peer URL;
+# below Linux's ephemeral ports (32768 and up), which other programs' connections take at random
 listening() { (: <"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-port=$((20000 + RANDOM % 20000))
-while listening "$port" || listening "$((port + 1))"; do port=$((20000 + RANDOM % 20000)); done
-etcd --data-dir "$work/etcd" --listen-client-urls "http://127.0.0.1:$port" --advertise-client-urls "http://127.0.0.1:$port" \
-  --listen-peer-urls "http://127.0.0.1:$((port + 1))" --initial-advertise-peer-urls "http://127.0.0.1:$((port + 1))" \
-  --initial-cluster "default=http://127.0.0.1:$((port + 1))" --log-level error --logger zap >"$work/etcd.log" 2>&1 &
-etcd_pid=$!
+start_etcd() {
+  port=$((20000 + RANDOM % 12000))
+  while listening "$port" || listening "$((port + 1))"; do port=$((20000 + RANDOM % 12000)); done
+  rm -rf "$work/etcd"
+  etcd --data-dir "$work/etcd" --listen-client-urls "http://127.0.0.1:$port" --advertise-client-urls "http://127.0.0.1:$port" \
+    --listen-peer-urls "http://127.0.0.1:$((port + 1))" --initial-advertise-peer-urls "http://127.0.0.1:$((port + 1))" \
+    --initial-cluster "default=http://127.0.0.1:$((port + 1))" --log-level error --logger zap >"$work/etcd.log" 2>&1 &
+  etcd_pid=$!
+}
+start_etcd
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
@@ -33,8 +38,18 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT # bash runs the EXIT trap on exit, not when a signal kills it
 trap 'exit 143' TERM
+# etcd says nowhere that it is ready but in answering; one that exited (its port was taken since we
+# looked) is started again on another port, three times at most
+for ((try = 1; ; try++)); do
+  until etcdctl --endpoints "http://127.0.0.1:$port" endpoint health >/dev/null 2>&1; do
+    kill -0 "$etcd_pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  kill -0 "$etcd_pid" 2>/dev/null && break
+  ((try < 3)) || { echo "demo: etcd would not start: $(tail -3 "$work/etcd.log")" >&2; exit 1; }
+  start_etcd
+done
 export CONCH_ENDPOINTS="http://127.0.0.1:$port" ETCDCTL_API=3
-until etcdctl --endpoints "$CONCH_ENDPOINTS" endpoint health >/dev/null 2>&1; do sleep 0.2; done
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 conch() { bin/conch "$@"; } # ./jbang conch.java, one JVM start instead of two (see bin/conch)
 lease_of() { etcdctl --endpoints "$CONCH_ENDPOINTS" get --prefix "$1" --keys-only | awk -F/ 'NF {print $NF; exit}'; }
