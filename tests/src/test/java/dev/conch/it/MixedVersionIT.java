@@ -290,7 +290,8 @@ class MixedVersionIT {
     String[] every = {"--schedule", "@every 1s", "--keep", "100", "--overlap", "allow"};
     Cron.add(p.cur, "v", Args.array(List.of(every), Cron.logging(log, "0")));
     Cron.add(p.cur, "h", "--schedule", "0 0 1 1 *", "--", "bash", "-c", "sleep 60");
-    Cron.add(p.cur, "o", "--schedule", "@every 1s", "--", "sleep", "5");
+    // runs overlap, so that one is always going when cron kill looks (skipping, a gap follows each)
+    Cron.add(p.cur, "o", "--schedule", "@every 1s", "--overlap", "allow", "--", "sleep", "5");
     Conch.Run dOld = p.old.start("daemon");
     Conch.Run dCur = p.cur.start("daemon", "--allow", "bash **", "--kill-after", "1s");
     p.cur.awaitKeysUnder("/v1/daemons/", 2);
