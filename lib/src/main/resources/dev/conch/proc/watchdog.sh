@@ -9,10 +9,14 @@ shift 4
 exec 3<"$fifo"
 rm -f "$fifo" && rmdir "${fifo%/*}" 2>/dev/null
 
+# bash's own job reports ("[1]+  Exit 3 ...") would reach the user's stderr if CMD ended before we
+# silenced them (seen on a loaded host): bash itself writes to /dev/null from here, CMD to fd 4
+exec 4>&2 2>/dev/null
 set -m # job control: the background job gets its own process group
-"$@" 3<&- &
+"$@" 3<&- 2>&4 4>&- &
 child=$!
 set +m
+exec 4>&-
 trap '' INT HUP TERM # only the wrapper, through the FIFO, or the deadline stops us
 
 alive() { # does the group still have a live (not zombie) member? Orphans' zombies may never be reaped.
@@ -47,7 +51,7 @@ doom() { # signal the group; KILL it after kill-after
   doom TERM
 ) </dev/null &
 reader=$!
-exec 3<&- 2>/dev/null # CMD and the reader have their own stderr; bash's job reports would only be noise
+exec 3<&- # CMD and the reader have their own descriptors
 
 wait "$child"
 rc=$?
