@@ -63,7 +63,11 @@ final class Faults {
     }
   }
 
-  /** Applies a fault to a fitting holder; false if there is none now. */
+  /**
+   * Applies a fault to a fitting holder; false if there is none now, or if the one picked ended
+   * between the look and the fault (a short child's exit races the signal): a fault without effect
+   * would leave its kind untested in a run.
+   */
   private boolean apply(Fault f) {
     Predicate<Interval> fits =
         switch (f.kind()) {
@@ -97,7 +101,8 @@ final class Faults {
           case TERM_CHILD, TERM_TRAPPING_CHILD -> signal("TERM", v.pid);
         };
     applied.add(f.kind() + " " + v + (effect == null ? "" : " (" + effect + ")"));
-    if (effect == null) effective.merge(f.kind(), 1, Integer::sum);
+    if (effect != null) return false;
+    effective.merge(f.kind(), 1, Integer::sum);
     return true;
   }
 

@@ -114,7 +114,7 @@ public final class Conch {
 
   /**
    * The wrapper's classpath: the JBang-built conch.java jar and its //DEPS, the lib among them;
-   * built once per build ({@link Shared}).
+   * built once per build and pinned there ({@link Shared}).
    */
   public static synchronized String classpath() {
     if (classpath == null) {
@@ -136,7 +136,8 @@ public final class Conch {
     if (info.code() != 0)
       throw new IllegalStateException("jbang info classpath failed: " + info.err());
     try {
-      Files.writeString(into, info.out().strip());
+      Path jars = into.resolveSibling(into.getFileName() + ".jars");
+      Files.writeString(into, Shared.pinned(info.out().strip(), jars));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -1,10 +1,13 @@
 package dev.conch.it.support;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -37,6 +40,32 @@ final class Shared {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * {@code classpath} with each jar copied under {@code dir}, so the build's class-data archive
+   * keeps matching it: a test that installs conch through the catalog has JBang fetch the lib into
+   * ~/.m2 again, and a jar with a new mtime makes the JVM ignore the archive, silently, for every
+   * wrapper started after it (each start then costs twice the CPU).
+   */
+  static String pinned(String classpath, Path dir) {
+    List<String> copies = new ArrayList<>();
+    try {
+      Files.createDirectories(dir);
+      for (String entry : classpath.split(File.pathSeparator)) {
+        Path jar = Path.of(entry);
+        if (!Files.isRegularFile(jar)) {
+          copies.add(entry);
+          continue;
+        }
+        Path copy = dir.resolve(copies.size() + "-" + jar.getFileName());
+        Files.copy(jar, copy, StandardCopyOption.REPLACE_EXISTING);
+        copies.add(copy.toString());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return String.join(File.pathSeparator, copies);
   }
 
   /**
