@@ -236,6 +236,35 @@ class CronOutputIT {
     Files.deleteIfExists(d.out()); // the daemon's stdout: 100 MB
   }
 
+  @Test
+  void aDaemonFrozenWhileItsCommandWritesLosesNoByte() throws IOException {
+    Conch c = new Conch(etcd.endpoint());
+    // 5 x 588,895 bytes, written over a second and more: the pipe's 64 KiB fills while frozen
+    String cmd = "for i in 1 2 3 4 5; do seq 1 100000; sleep 0.3; done; echo done";
+    add(c, "frozen", "--schedule", CronVerbsIT.RARE, "--", "bash", "-c", cmd);
+    Conch.Run d = c.start("daemon", "--ttl", "10s");
+    awaitUp(List.of(d));
+    assertEquals(0, c.run("cron", "run", "frozen").exit(0));
+    c.awaitKeysUnder("/v1/cron/runs/frozen/", 1);
+    Procs.kill("STOP", d.pid()); // within the 10 s lease: the command must live on, and wait
+    long frozen = System.nanoTime();
+    Procs.nap(2000); // the freeze itself: what is measured is what it did to the output
+    Procs.kill("CONT", d.pid());
+    long frozeMs = (System.nanoTime() - frozen) / 1_000_000;
+    Run rec = result(c, "frozen");
+    assertEquals(Run.OK, rec.state(), rec.toString());
+    long expected = 5 * 588_895L + 5;
+    assertEquals(expected, rec.lastAttempt().outputBytes(), "every byte read");
+    assertTrue(rec.lastAttempt().output().endsWith("99999\n100000\ndone\n"));
+    d.stop();
+    assertEquals(expected, Files.size(d.out()), "every byte reached the daemon's stdout");
+    System.out.printf(
+        "daemon frozen %d ms while its command wrote: the run took %d ms, %d bytes all passed on%n",
+        frozeMs,
+        Duration.between(Instant.parse(rec.started()), Instant.parse(rec.ended())).toMillis(),
+        expected);
+  }
+
   /** A process's CPU (user + system, clock ticks), RSS and peak RSS (KiB), from /proc. */
   static long[] usage(long pid) throws IOException {
     String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
