@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "cron", mixinStandardHelpOptions = true,
     description = "Edit the fleet's cron table in etcd; conch daemon (conchd) on every host runs each tick once.",
     subcommands = {cron.Add.class, cron.Ls.class, cron.Rm.class, cron.Run.class, cron.Pause.class,
-        cron.Resume.class, cron.Kill.class, cron.Daemon.class},
+        cron.Resume.class, cron.Kill.class, cron.Output.class, cron.Daemon.class},
     footer = {"", "Example: conch cron add purge --schedule '*/5 * * * *' -- ./purge.sh"})
 class cron {
   @Command(name = "add", mixinStandardHelpOptions = true,
@@ -129,6 +129,23 @@ class cron {
     @Override
     public Integer call() {
       return CronVerbs.kill(conn, job, timeout);
+    }
+  }
+
+  @Command(name = "output", mixinStandardHelpOptions = true,
+      description = "Print the stored tail of a run's output: the newest finished run's, or --tick's.",
+      footer = {"", "The last --output-tail bytes (cron add) of its last attempt's stdout and stderr, interleaved;",
+          "control characters but line feeds and tabs are shown escaped (\\u001b). cron ls JOB --json has",
+          "every attempt's. Exit: 0, 1 for an unknown JOB or no output stored.",
+          "Example: conch cron output purge --tick 2026-01-01T00:05:00Z"})
+  static class Output implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "JOB", description = "the job") String job;
+    @Option(names = "--tick", paramLabel = "T", description = "that run's (its tick as cron ls shows it, or epoch ms)") String tick;
+    @Mixin ConnectionOptions conn;
+
+    @Override
+    public Integer call() {
+      return CronVerbs.output(conn, job, tick);
     }
   }
 

@@ -24,13 +24,25 @@ public final class Text {
     return s == null ? "null" : oneLine(s);
   }
 
+  /**
+   * A command's output from etcd, printable as lines: line feeds and tabs kept, every other control
+   * character (a terminal's escape sequences, carriage returns) shown escaped.
+   */
+  public static String lines(String s) {
+    return escaped(s, "\n\t");
+  }
+
   static String oneLine(String s) {
+    return escaped(s, "");
+  }
+
+  private static String escaped(String s, String kept) {
     if (s == null) return null;
     StringBuilder b = new StringBuilder(s.length());
     s.codePoints()
         .forEach(
             c -> {
-              if (Character.isISOControl(c)
+              if (kept.indexOf(c) < 0 && Character.isISOControl(c)
                   || Character.getType(c) == Character.LINE_SEPARATOR
                   || Character.getType(c) == Character.PARAGRAPH_SEPARATOR) {
                 b.append(String.format("\\u%04x", c));

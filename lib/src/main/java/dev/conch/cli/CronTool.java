@@ -165,18 +165,27 @@ public final class CronTool {
           "  added by %s at %s%n",
           Text.printable(String.valueOf(o.get("added_by"))),
           Text.printable(String.valueOf(o.get("added"))));
+      boolean failedShown = false; // the newest failed run's output, not every one's
       for (Object x : (List<?>) o.get("runs")) {
         Map<?, ?> r = (Map<?, ?>) x;
+        List<?> attempts = r.get("attempts") instanceof List<?> l ? l : List.of();
+        String said = "";
+        if (!failedShown && Run.FAILED.equals(r.get("state")) && !attempts.isEmpty()) {
+          failedShown = true;
+          said = firstLine(((Map<?, ?>) attempts.get(attempts.size() - 1)).get("output"));
+        }
         System.out.println(
             Text.printable(
                 String.format(
-                    "  %s  %-7s %s%s%s",
+                    "  %s  %-7s %s%s%s%s%s",
                     r.get("tick"),
                     r.get("state"),
                     r.get("exit") == null ? "" : "exit " + r.get("exit") + "  ",
                     r.get("host") + " (daemon " + r.get("daemon") + ")",
                     (r.get("manual") == null ? "" : "  manual, by " + r.get("requested_by"))
-                        + (r.get("killed") == null ? "" : "  killed"))));
+                        + (r.get("killed") == null ? "" : "  killed"),
+                    attempts.size() > 1 ? "  " + attempts.size() + " attempts" : "",
+                    said.isEmpty() ? "" : "  output: " + said)));
       }
     }
     System.out.println(
@@ -189,6 +198,13 @@ public final class CronTool {
                         + daemons.stream()
                             .map(d -> d.host() + " pid " + d.pid() + " lease " + d.lease())
                             .collect(Collectors.joining(", ")))));
+  }
+
+  /** The first non-blank line of an output tail, cut to 60 characters. */
+  static String firstLine(Object output) {
+    if (!(output instanceof String s)) return "";
+    String line = s.lines().filter(l -> !l.isBlank()).findFirst().orElse("").strip();
+    return line.length() > 60 ? line.substring(0, 60) + "…" : line;
   }
 
   private static List<String> asStrings(Object list) {

@@ -4,7 +4,9 @@ import dev.conch.base.Durations;
 import dev.conch.base.ExitCode;
 import dev.conch.base.Failure;
 import dev.conch.base.Log;
+import dev.conch.base.Text;
 import dev.conch.coord.Keys;
+import dev.conch.cron.Attempt;
 import dev.conch.cron.Job;
 import dev.conch.cron.Kill;
 import dev.conch.cron.Pause;
@@ -154,9 +156,62 @@ public final class CronVerbs {
                 ExitCode.NOT_ACQUIRED);
             return ExitCode.NOT_ACQUIRED;
           }
-          log.always(end.state(), null, "exit", end.exitCode());
+          printOutput(end);
+          log.always(end.state(), null, "exit", end.exitCode(), "attempts", attempts(end));
           return end.exitCode();
         });
+  }
+
+  private static Integer attempts(Run r) {
+    return r.attempts() == null ? null : r.attempts().size();
+  }
+
+  /** The run's stored output tail on stdout, its control characters escaped; false if none. */
+  private static boolean printOutput(Run r) {
+    Attempt last = r.lastAttempt();
+    if (last == null || last.output() == null) return false;
+    String text = Text.lines(last.output());
+    System.out.print(text.isEmpty() || text.endsWith("\n") ? text : text + "\n");
+    return true;
+  }
+
+  /**
+   * {@code cron output}: the newest finished run's output tail, or {@code tick}'s (an instant as
+   * cron ls shows it, or its epoch milliseconds); 1 if that run has none stored.
+   */
+  public static int output(ConnectionOptions conn, String job, String tick) {
+    Instant at = tick == null ? null : tickInstant(tick);
+    return onJob(
+        conn,
+        job,
+        null,
+        (client, keys, c, log, spec) -> {
+          for (Run r : new Table(client, keys, c.dialTimeout()).runs(job, 0)) {
+            boolean wanted =
+                at == null
+                    ? !Run.RUNNING.equals(r.state()) && r.lastAttempt() != null
+                    : at.toString().equals(r.tick());
+            if (wanted && printOutput(r)) return ExitCode.OK;
+            if (wanted) break;
+          }
+          log.always(
+              "error",
+              (at == null ? "no finished run" : "no run at tick " + at) + " has output stored",
+              "exit",
+              ExitCode.NOTHING);
+          return ExitCode.NOTHING;
+        });
+  }
+
+  private static Instant tickInstant(String tick) {
+    try {
+      return tick.matches("[0-9]{1,13}")
+          ? Instant.ofEpochMilli(Long.parseLong(tick))
+          : Instant.parse(tick);
+    } catch (java.time.format.DateTimeParseException e) {
+      throw Failure.badInput(
+          "--tick is an instant as cron ls shows it, or epoch ms, not " + Text.quote(tick));
+    }
   }
 
   /** SIGTERM to every going run of the job, wherever; waits up to {@code timeout} for the ends. */

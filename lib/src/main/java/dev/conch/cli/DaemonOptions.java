@@ -67,9 +67,29 @@ public final class DaemonOptions {
           "run only jobs whose command line matches GLOB (repeatable; * stops at /, ** does not)")
   List<String> allow;
 
+  @Option(
+      names = "--on-failure",
+      paramLabel = "CMD",
+      description =
+          "after a run of this daemon ends failed (retries done; not after cron kill): sh -c CMD,"
+              + " with CONCH_JOB CONCH_TICK CONCH_REV CONCH_STATE CONCH_EXIT CONCH_HOST CONCH_OUTPUT")
+  String onFailure;
+
+  @Option(
+      names = "--on-failure-timeout",
+      paramLabel = "D",
+      defaultValue = "60s",
+      converter = DurationConverter.class,
+      description = "SIGTERM the --on-failure command's group after D (default ${DEFAULT-VALUE})")
+  Duration onFailureTimeout;
+
   /** The daemon's options, checked; etcd's dial timeout is the connection's. */
   Daemon.Options options(Duration dialTimeout) {
     if (ttl.toMillis() < 1000) throw Failure.badInput("--ttl must be at least 1s");
+    if (onFailure != null && onFailure.isBlank())
+      throw Failure.badInput("--on-failure needs a command");
+    if (onFailureTimeout.isZero())
+      throw Failure.badInput("--on-failure-timeout must be more than 0s");
     return new Daemon.Options(
         HoldOptions.ttlSeconds(ttl),
         killAfter,
@@ -77,6 +97,8 @@ public final class DaemonOptions {
         maxLateness,
         grace,
         dialTimeout,
-        Allow.of(allow));
+        Allow.of(allow),
+        onFailure,
+        onFailureTimeout);
   }
 }

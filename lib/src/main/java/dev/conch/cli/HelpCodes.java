@@ -165,6 +165,15 @@ final class HelpCodes {
                 {"75", "a run still going after --timeout (an older conchd ignores kill)"},
                 REFUSED,
                 INTERNAL
+              },
+          "output",
+              new String[][] {
+                {"0", "printed the output tail"},
+                {"1", "no such JOB, or that run has no output stored"},
+                USAGE,
+                UNAVAILABLE,
+                REFUSED,
+                INTERNAL
               });
 
   /** The command's codes; a command not named here shows the whole table of section 5. */

@@ -40,6 +40,7 @@ final class Claims {
   private final Metrics metrics;
   private final Log log;
   private final Departed departed;
+  private final OnFailure onFailure;
 
   Claims(
       Client client,
@@ -51,7 +52,8 @@ final class Claims {
       AtomicBoolean stopping,
       Metrics metrics,
       Log log,
-      Departed departed) {
+      Departed departed,
+      OnFailure onFailure) {
     this.client = client;
     this.keys = keys;
     this.opt = opt;
@@ -62,6 +64,7 @@ final class Claims {
     this.metrics = metrics;
     this.log = log;
     this.departed = departed;
+    this.onFailure = onFailure;
   }
 
   /**
@@ -127,7 +130,7 @@ final class Claims {
       }
       metrics.claimed(job.job());
       if (record == claim) {
-        record(key, rev, runs.run(job, tick, key, rev, claim, r), r);
+        finish(job, key, rev, runs.run(job, tick, key, rev, claim, r), r);
         return;
       }
       metrics.run(job.job(), record.state());
@@ -168,6 +171,16 @@ final class Claims {
     if (t.isSucceeded()) return t.getHeader().getRevision();
     KeyValue kv = ours(t, v);
     return kv == null ? null : kv.getCreateRevision();
+  }
+
+  /**
+   * A run's end: its result recorded, then the daemon's {@code --on-failure} hook if it failed. A
+   * run whose lease was lost is a zombie: no result, no hook.
+   */
+  void finish(Job job, String key, long rev, Runs.Ended end, Registration r) {
+    if (end.lost()) return;
+    record(key, rev, end.result(), r);
+    onFailure.after(job, rev, end.result());
   }
 
   /**

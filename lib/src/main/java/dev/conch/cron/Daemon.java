@@ -40,7 +40,9 @@ public final class Daemon {
   /**
    * How a daemon runs; {@code grace} is how long SIGTERM lets running jobs finish before killing
    * them; {@code allow} the commands this host runs (the others it leaves to daemons that allow
-   * them); {@code lockDelay} how long a run of a vanished daemon still counts as going.
+   * them); {@code lockDelay} how long a run of a vanished daemon still counts as going; {@code
+   * onFailure} the shell command run after each failed run (null: none), for at most {@code
+   * onFailureTimeout}.
    */
   public record Options(
       long ttlSeconds,
@@ -49,7 +51,9 @@ public final class Daemon {
       Duration maxLateness,
       Duration grace,
       Duration dialTimeout,
-      Allow allow) {}
+      Allow allow,
+      String onFailure,
+      Duration onFailureTimeout) {}
 
   private final Client client;
   private final Keys keys;
@@ -85,7 +89,18 @@ public final class Daemon {
     Departed departed = new Departed(opt.lockDelay());
     this.daemons = new DaemonWatch(client, keys, timer, stopping, departed);
     this.claims =
-        new Claims(client, keys, opt, records, runs, trim, stopping, metrics, log, departed);
+        new Claims(
+            client,
+            keys,
+            opt,
+            records,
+            runs,
+            trim,
+            stopping,
+            metrics,
+            log,
+            departed,
+            new OnFailure(opt.onFailure(), opt.onFailureTimeout(), opt.killAfter(), metrics, log));
     Ticks ticks = new Ticks(timer, started, opt.maxLateness(), stopping, this::due);
     this.table = new TableSync(client, keys, opt.allow(), timer, ticks, stopping, metrics, log);
     Pause specs = new Pause(client, keys, opt.dialTimeout());

@@ -96,7 +96,7 @@ final class Manual {
       }
       metrics.manual(req.job());
       if (record == claim) {
-        claims.record(key, rev, runs.run(job, tick, key, rev, claim, r), r);
+        claims.finish(job, key, rev, runs.run(job, tick, key, rev, claim, r), r);
       } else {
         metrics.run(req.job(), record.state());
         runLog.always(

@@ -47,6 +47,17 @@ public final class Metrics {
           "cron run requests this daemon claimed, by job (their final states are counted in conch_cron_runs_total too).");
   private final Counter kills =
       new Counter("conch_cron_kills_total", "Runs this daemon terminated on a cron kill, by job.");
+  private final Counter retries =
+      new Counter(
+          "conch_cron_retries_total",
+          "Attempts this daemon started again after a failed one (--retries), by job.");
+  private final Counter hookRuns =
+      new Counter(
+          "conch_cron_hook_runs_total", "Times this daemon ran its --on-failure hook, by job.");
+  private final Counter hookFailures =
+      new Counter(
+          "conch_cron_hook_failures_total",
+          "--on-failure hooks that exited non-zero, could not start or ran past their timeout, by job.");
   private final LongAdder[] lateness = new LongAdder[LATENESS_BUCKETS.length + 1];
   private final LongAdder latenessNanos = new LongAdder();
 
@@ -74,6 +85,15 @@ public final class Metrics {
 
   public void killed(String job) {
     kills.add(Map.of("job", job), 1);
+  }
+
+  public void retried(String job) {
+    retries.add(Map.of("job", job), 1);
+  }
+
+  public void hook(String job, boolean ok) {
+    hookRuns.add(Map.of("job", job), 1);
+    if (!ok) hookFailures.add(Map.of("job", job), 1);
   }
 
   public void zombies(int n) {
@@ -114,8 +134,18 @@ public final class Metrics {
     }
     b.append(h).append("_sum ").append(number(latenessNanos.sum() / 1e9)).append('\n');
     b.append(h).append("_count ").append(cumulative).append('\n');
-    for (Counter c : List.of(claimed, lost, manual, kills, zombies, etcdErrors, leaseLosses))
-      c.render(b);
+    for (Counter c :
+        List.of(
+            claimed,
+            lost,
+            manual,
+            kills,
+            retries,
+            hookRuns,
+            hookFailures,
+            zombies,
+            etcdErrors,
+            leaseLosses)) c.render(b);
     return b.toString();
   }
 

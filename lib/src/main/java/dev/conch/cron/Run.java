@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -26,7 +27,8 @@ public record Run(
     @JsonProperty("timed_out") Boolean timedOut,
     Boolean manual,
     @JsonProperty("requested_by") String requestedBy,
-    Boolean killed) {
+    Boolean killed,
+    List<Attempt> attempts) {
 
   public static final String RUNNING = "running";
   public static final String OK = "ok";
@@ -46,14 +48,15 @@ public record Run(
       String ended,
       Integer exitCode,
       Boolean timedOut) {
-    this(tick, state, host, pid, daemon, started, ended, exitCode, timedOut, null, null, null);
+    this(
+        tick, state, host, pid, daemon, started, ended, exitCode, timedOut, null, null, null, null);
   }
 
   /**
    * The same claim as a {@code cron run} of {@code by}'s: {@code tick} is the request's instant.
    */
   public Run requested(String by) {
-    return new Run(tick, state, host, pid, daemon, started, null, null, null, true, by, null);
+    return new Run(tick, state, host, pid, daemon, started, null, null, null, true, by, null, null);
   }
 
   /** The same tick, claimed without running: {@code skipped} or {@code missed}. */
@@ -70,11 +73,19 @@ public record Run(
         null,
         manual,
         requestedBy,
+        null,
         null);
   }
 
-  /** The result; {@code killed}: by {@code cron kill}, whatever the exit. */
-  public Run finished(Instant end, int exit, boolean timedOut, boolean killed) {
+  /**
+   * The result: the last of {@code attempts} (at least one) decides it; {@code killed}: by {@code
+   * cron kill}, whatever the exit. {@code exit}, {@code ended} and {@code timed_out} are the last
+   * attempt's, as a reader of the previous release expects them.
+   */
+  public Run finished(List<Attempt> attempts, boolean killed) {
+    Attempt last = attempts.get(attempts.size() - 1);
+    int exit = last.exitCode();
+    boolean timedOut = Boolean.TRUE.equals(last.timedOut());
     return new Run(
         tick,
         exit == 0 && !killed ? OK : FAILED,
@@ -82,12 +93,13 @@ public record Run(
         pid,
         daemon,
         started,
-        end.toString(),
+        last.ended(),
         exit,
         timedOut ? true : null,
         manual,
         requestedBy,
-        killed ? true : null);
+        killed ? true : null,
+        Attempt.fit(attempts));
   }
 
   /**
@@ -115,6 +127,11 @@ public record Run(
   }
 
   /** A claim whose run is still going: its result is still to come. */
+  /** The newest attempt, if the record has any (a run of the previous release has none). */
+  public Attempt lastAttempt() {
+    return attempts == null || attempts.isEmpty() ? null : attempts.get(attempts.size() - 1);
+  }
+
   public boolean going(Set<String> liveDaemons, Duration timeout, Instant now) {
     return RUNNING.equals(shownState(liveDaemons, timeout, now));
   }

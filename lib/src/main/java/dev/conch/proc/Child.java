@@ -59,9 +59,12 @@ public final class Child {
     return fifo;
   }
 
-  /** Starts {@code cmd}; the watchdog kills it unless renewed within {@code deadline}. */
+  /**
+   * Starts {@code cmd}; the watchdog kills it unless renewed within {@code deadline}. Its stdout
+   * and stderr are ours, through {@code tail} if not null (which keeps their last bytes).
+   */
   public static Child start(
-      List<String> cmd, Map<String, String> env, Duration killAfter, Duration deadline) {
+      List<String> cmd, Map<String, String> env, Duration killAfter, Duration deadline, Tail tail) {
     try {
       Path fifo = fifo();
       // Opened read-write so that opening never blocks; the watchdog sees EOF once this JVM is
@@ -85,7 +88,11 @@ public final class Child {
       // the etcd password is for conch alone: the command (and whatever it runs) never sees it
       pb.environment().remove("CONCH_PASSWORD");
       pb.environment().putAll(env);
-      return new Child(pb.start(), control, at);
+      if (tail != null)
+        pb.redirectOutput(ProcessBuilder.Redirect.PIPE).redirectError(ProcessBuilder.Redirect.PIPE);
+      Process p = pb.start();
+      if (tail != null) tail.pump(p);
+      return new Child(p, control, at);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + cmd.get(0) + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {

@@ -70,10 +70,11 @@ public final class Supervisor {
 
   /**
    * What to run: {@code cmd} with {@code env} added to ours, SIGKILL {@code killAfter} after
-   * SIGTERM, and SIGTERM once it has run {@code timeout} (null: no limit).
+   * SIGTERM, and SIGTERM once it has run {@code timeout} (null: no limit); its output through
+   * {@code tail} (null: it writes to our stdout and stderr itself).
    */
   public record Command(
-      List<String> cmd, Map<String, String> env, Duration killAfter, Duration timeout) {}
+      List<String> cmd, Map<String, String> env, Duration killAfter, Duration timeout, Tail tail) {}
 
   /**
    * Starts {@code command} under {@code session}'s lease.
@@ -89,7 +90,8 @@ public final class Supervisor {
       Signals forward,
       Hooks hooks) {
     Child child =
-        Child.start(command.cmd(), command.env(), command.killAfter(), session.remaining());
+        Child.start(
+            command.cmd(), command.env(), command.killAfter(), session.remaining(), command.tail());
     Runnable unrenew = session.onRenew(child::renew);
     // a keepalive acknowledged while the command was being started was told to nobody: without
     // this, the watchdog would act a renewal early, and the command's end not count as a loss

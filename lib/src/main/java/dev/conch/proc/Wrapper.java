@@ -136,7 +136,7 @@ public final class Wrapper {
           Supervisor.start(
                   session,
                   session.lost(),
-                  new Supervisor.Command(hold.cmd(), env, hold.killAfter(), null),
+                  new Supervisor.Command(hold.cmd(), env, hold.killAfter(), null, null),
                   signals,
                   said)
               .await();

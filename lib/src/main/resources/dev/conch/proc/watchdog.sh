@@ -49,7 +49,7 @@ doom() { # signal the group; KILL it after kill-after
   done
   # read timed out (deadline passed) or hit EOF (the wrapper is gone)
   doom TERM
-) </dev/null &
+) </dev/null >/dev/null & # nor does it hold the command's stdout (a pipe conchd reads to EOF)
 reader=$!
 exec 3<&- # CMD and the reader have their own descriptors
 

@@ -36,6 +36,12 @@ class MetricsTest {
         # TYPE conch_cron_manual_runs_total counter
         # HELP conch_cron_kills_total Runs this daemon terminated on a cron kill, by job.
         # TYPE conch_cron_kills_total counter
+        # HELP conch_cron_retries_total Attempts this daemon started again after a failed one (--retries), by job.
+        # TYPE conch_cron_retries_total counter
+        # HELP conch_cron_hook_runs_total Times this daemon ran its --on-failure hook, by job.
+        # TYPE conch_cron_hook_runs_total counter
+        # HELP conch_cron_hook_failures_total --on-failure hooks that exited non-zero, could not start or ran past their timeout, by job.
+        # TYPE conch_cron_hook_failures_total counter
         # HELP conch_cron_zombies_total Runs this daemon lost to a lease loss: terminated, and shown as zombie by cron ls until their result is written.
         # TYPE conch_cron_zombies_total counter
         conch_cron_zombies_total 0

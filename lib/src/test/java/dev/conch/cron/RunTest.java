@@ -16,6 +16,35 @@ class RunTest {
   static final Run CLAIM =
       new Run(T.toString(), Run.RUNNING, "h", 7L, "abc", T.toString(), null, null, null);
 
+  /** A run of one attempt that ended at {@code at}. */
+  static Run end(Run claim, Instant at, int exit, boolean timedOut, boolean killed) {
+    return claim.finished(
+        List.of(new Attempt(1, T.toString(), at.toString(), exit, timedOut ? true : null, "", 0L)),
+        killed);
+  }
+
+  @Test
+  void theLastAttemptDecidesTheStateAndEveryAttemptIsKept() {
+    Run r =
+        CLAIM.finished(
+            List.of(
+                new Attempt(1, T.toString(), T.plusSeconds(1).toString(), 3, null, "no", 2L),
+                new Attempt(
+                    2,
+                    T.plusSeconds(2).toString(),
+                    T.plusSeconds(3).toString(),
+                    0,
+                    null,
+                    "ok",
+                    2L)),
+            false);
+    assertEquals(Run.OK, r.state());
+    assertEquals(0, r.exitCode());
+    assertEquals(T.plusSeconds(3).toString(), r.ended());
+    assertEquals(List.of(3, 0), r.attempts().stream().map(Attempt::exitCode).toList());
+    assertEquals("ok", r.lastAttempt().output());
+  }
+
   @Test
   void aRunningClaimOfALiveDaemonIsRunning() {
     assertEquals(Run.RUNNING, CLAIM.shownState(Set.of("abc"), null, T.plusSeconds(3600)));
@@ -33,10 +62,10 @@ class RunTest {
 
   @Test
   void finishedAndClaimedOnlyStatesAreShownAsStored() {
-    Run ok = CLAIM.finished(T.plusSeconds(2), 0, false, false);
+    Run ok = end(CLAIM, T.plusSeconds(2), 0, false, false);
     assertEquals(Run.OK, ok.shownState(Set.of(), null, T));
     assertNull(ok.timedOut());
-    Run failed = CLAIM.finished(T.plusSeconds(2), 143, true, false);
+    Run failed = end(CLAIM, T.plusSeconds(2), 143, true, false);
     assertEquals(Run.FAILED, failed.shownState(Set.of(), null, T));
     assertEquals(143, failed.exitCode());
     assertEquals(Run.SKIPPED, CLAIM.as(Run.SKIPPED).shownState(Set.of(), null, T));
@@ -49,17 +78,17 @@ class RunTest {
     assertFalse(
         CLAIM.going(Set.of(), null, T), "a zombie is not going: overlap skip must not wait for it");
     assertFalse(CLAIM.as(Run.SKIPPED).going(Set.of("abc"), null, T), "a skipped tick never ran");
-    assertFalse(CLAIM.finished(T, 0, false, false).going(Set.of("abc"), null, T));
+    assertFalse(end(CLAIM, T, 0, false, false).going(Set.of("abc"), null, T));
   }
 
   @Test
   void aKilledRunIsFailedWhateverItsExitAndAManualOneSaysWhoAsked() {
     Run manual = CLAIM.requested("ann@h");
-    Run killed = manual.finished(T.plusSeconds(1), 0, false, true);
+    Run killed = end(manual, T.plusSeconds(1), 0, false, true);
     assertEquals(Run.FAILED, killed.state());
     assertEquals(Boolean.TRUE, killed.killed());
     assertEquals(List.of(true, "ann@h"), List.of(killed.manual(), killed.requestedBy()));
-    assertNull(CLAIM.finished(T, 0, false, false).killed());
+    assertNull(end(CLAIM, T, 0, false, false).killed());
     assertEquals("ann@h", manual.as(Run.SKIPPED).requestedBy());
   }
 }

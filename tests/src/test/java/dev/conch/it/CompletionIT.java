@@ -57,7 +57,7 @@ class CompletionIT {
             .containsAll(List.of("--max", "--nonblock", "--who", "--json", "--endpoints")));
     assertTrue(
         complete(env, home, "conch", "cron", "")
-            .containsAll(List.of("add", "ls", "rm", "run", "pause", "resume", "kill")));
+            .containsAll(List.of("add", "ls", "rm", "run", "pause", "resume", "kill", "output")));
     assertEquals(List.of("--grace"), complete(env, home, "conch", "daemon", "--gr"));
     assertEquals(List.of("bash"), complete(env, home, "conch", "completion", ""));
   }

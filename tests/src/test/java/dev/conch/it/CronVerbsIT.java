@@ -212,7 +212,14 @@ class CronVerbsIT {
             List.of("run", "j", "--timeout", "0s"),
             List.of("run", "j", "--timeout", "soon"),
             List.of("kill", "j", "--timeout", "-1s"),
-            List.of("run", "j", "--wiat"));
+            List.of("run", "j", "--wiat"),
+            List.of("add", "k", "--schedule", "@hourly", "--retries", "11", "--", "true"),
+            List.of("add", "k", "--schedule", "@hourly", "--output-tail", "70000", "--", "true"),
+            List.of("add", "k", "--schedule", "@hourly", "--retry-delay", "junk", "--", "true"),
+            List.of("output", "j", "--tick", "junk"),
+            List.of("output", "bad name"),
+            List.of("daemon", "--on-failure-timeout", "0s"),
+            List.of("daemon", "--on-failure", " "));
     for (List<String> args : bad) {
       List<String> argv = new ArrayList<>(List.of("cron"));
       argv.addAll(args);
@@ -221,5 +228,8 @@ class CronVerbsIT {
       assertEquals(1, r.stderr().lines().count(), args + ": one line: " + r.stderr());
     }
     assertEquals(before, c.keys(), "nothing written");
+    Conch.Run unknown = c.run("cron", "output", "nosuch");
+    assertEquals(1, unknown.exit(0), "cron output of an unknown job: " + unknown.stderr());
+    assertEquals(1, unknown.stderr().lines().count(), unknown.stderr());
   }
 }

@@ -76,7 +76,21 @@ class HelpIT {
           new Page(
               List.of("cron", "add"),
               List.of("0", "64", "69", "77", "99"),
-              Args.cat(CONNECTION, List.of("--tz", "UTC", "--overlap", "skip", "--keep", "20"))),
+              Args.cat(
+                  CONNECTION,
+                  List.of(
+                      "--tz",
+                      "UTC",
+                      "--overlap",
+                      "skip",
+                      "--keep",
+                      "20",
+                      "--retries",
+                      "0",
+                      "--retry-delay",
+                      "10s",
+                      "--output-tail",
+                      "4096"))),
           new Page(List.of("cron", "ls"), List.of("0", "1", "64", "69", "77", "99"), CONNECTION),
           new Page(List.of("cron", "rm"), List.of("0", "1", "64", "69", "77", "99"), CONNECTION),
           new Page(
@@ -91,6 +105,8 @@ class HelpIT {
               List.of("0", "1", "64", "69", "75", "77", "99"),
               Args.cat(CONNECTION, List.of("--timeout", "30s"))),
           new Page(
+              List.of("cron", "output"), List.of("0", "1", "64", "69", "77", "99"), CONNECTION),
+          new Page(
               List.of("daemon"),
               List.of("0", "64", "69", "71", "77", "99"),
               Args.cat(
@@ -103,7 +119,9 @@ class HelpIT {
                       "--kill-after",
                       "5s",
                       "--grace",
-                      "30s"))),
+                      "30s",
+                      "--on-failure-timeout",
+                      "60s"))),
           new Page(List.of("completion"), List.of("0", "64"), List.of()));
 
   @Test

@@ -258,7 +258,7 @@ class JsonIT {
               "README JSON type " + f.type());
         }
       }
-      assertEquals(Set.of("holder", "sema", "cron", "job", "run"), schema.keySet());
+      assertEquals(Set.of("holder", "sema", "cron", "job", "run", "attempt"), schema.keySet());
       return schema;
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -344,6 +344,64 @@ class MixedVersionIT {
         curLease);
   }
 
+  /**
+   * Issue 17 beside the previous release: it ignores --retries and --output-tail (a tick it claims
+   * runs once, its record has no attempts), reads records that have them, and the current build's
+   * cron output says a record of the previous release has no output stored.
+   */
+  @Test
+  void thePreviousReleaseRunsAFailedTickOnceAndReadsRecordsWithAttempts() {
+    Pair p = pair();
+    Path log = p.cur.file("log");
+    Cron.add(
+        p.cur,
+        "r",
+        "--schedule",
+        "@every 1s",
+        "--retries",
+        "2",
+        "--retry-delay",
+        "100ms",
+        "--output-tail",
+        "100",
+        "--",
+        "bash",
+        "-c",
+        "echo \"$HOSTNAME $CONCH_ATTEMPT\" >> '" + log + "'; echo out; exit 3");
+    Conch.Run dOld = p.old.start("daemon");
+    Conch.awaitLines(log, 1, 40_000);
+    assertEquals(0, dOld.stop(), dOld.stderr());
+    Run old =
+        Cron.runs(p.cur, "r").values().stream()
+            .filter(r -> r.state().equals(Run.FAILED))
+            .findFirst()
+            .orElseThrow();
+    assertEquals(List.of("host-previous", 3), List.of(old.host(), old.exitCode()));
+    assertEquals(null, old.attempts(), "the previous release keeps no attempts");
+    assertTrue(
+        Conch.lines(log).stream().allMatch(l -> l.equals("host-previous ")),
+        "no retry, no CONCH_ATTEMPT: " + Conch.lines(log));
+    assertEquals(1, p.cur.run("cron", "output", "r").exit(0), "nothing stored by 0.1.0");
+    int before = Conch.lines(log).size();
+    Conch.Run dCur = p.cur.start("daemon");
+    Conch.awaitLines(log, before + 3, 40_000);
+    assertEquals(0, dCur.stop(), dCur.stderr());
+    Run cur =
+        Cron.runs(p.cur, "r").values().stream()
+            .filter(r -> r.attempts() != null)
+            .findFirst()
+            .orElseThrow();
+    assertEquals(3, cur.attempts().size(), cur.toString());
+    assertEquals("out\n", cur.lastAttempt().output());
+    // the previous release's ls reads the new job fields and records, and shows them as failed
+    List<Map<?, ?>> shown = Cron.shownRuns(p.old, "r");
+    assertTrue(shown.stream().allMatch(r -> "failed".equals(r.get("state"))), shown.toString());
+    System.out.printf(
+        "previous release %s and --retries: ran %d line(s) per tick, no attempts; the current"
+            + " build: %s%n",
+        p.oldVersion, before, Conch.lines(log).subList(before, before + 3));
+  }
+
   static List<String> shown(List<Map<?, ?>> runs) {
     return runs.stream()
         .map(r -> r.get("tick") + " " + r.get("state") + " " + r.get("daemon"))
