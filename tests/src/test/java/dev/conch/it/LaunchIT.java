@@ -12,6 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conch.it.support.Conch;
 import dev.conch.it.support.EtcdFixture;
+import dev.conch.it.support.FastStart;
+import dev.conch.it.support.Jdks;
 import dev.conch.it.support.Procs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -214,7 +216,9 @@ class LaunchIT {
         Files.copy(
             ROOT.resolve(f), copy.resolve(f), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
       }
-      Map<String, String> env = Map.of("CONCH_CACHE", tmp.resolve("cache").toString());
+      // JAVA_HOME empty: bin/conch picks the JDK itself
+      Map<String, String> env =
+          Map.of("CONCH_CACHE", tmp.resolve("cache").toString(), "JAVA_HOME", "");
       String fast = copy.resolve("bin/conch").toString();
 
       Procs.Result first = exec(c, tmp, env, cat(List.of(fast, "elect", "o6"), REPORT));
@@ -230,6 +234,29 @@ class LaunchIT {
       assertEquals(1, who.code(), who.err());
       assertEquals(
           "", who.out() + who.err(), "cached: nothing on stdout or stderr but conch's own");
+      c.env("CONCH_CACHE", env.get("CONCH_CACHE"));
+      System.out.printf(
+          "LaunchIT: bin/conch, cached: command started %d ms after the launch%n",
+          FastStart.assertFast(c, List.of(fast), "o7"));
+
+      // JAVA_HOME unset: the newest JDK 25+ under /usr/lib/jvm (AOT cache), else PATH's java; JDK
+      // 17 keeps working (class-data archive); another JDK gets a cache of its own
+      int chosen = Jdks.newest(25).orElse(Jdks.onPath());
+      for (String home : List.of("", Jdks.home(17).toString())) {
+        int expected = home.isEmpty() ? chosen : 17;
+        List<String> version = List.of("env", "JAVA_HOME=" + home, fast, "--version");
+        Procs.Result v = exec(c, tmp, env, version);
+        assertTrue(
+            v.out().contains(", Java " + expected + "."), "says which Java: " + v.out() + v.err());
+        assertEquals(
+            expected != chosen,
+            v.err().contains("preparing the fast launch"),
+            "a new JDK, a new cache: " + v.err());
+        c.env("JAVA_HOME", home); // the JDK for the next wrappers c starts
+        System.out.printf(
+            "LaunchIT: bin/conch on Java %d: command started %d ms after the launch%n",
+            expected, FastStart.assertFast(c, List.of(fast), "o8-" + expected));
+      }
 
       Path script = copy.resolve("conch.java");
       Files.writeString(
