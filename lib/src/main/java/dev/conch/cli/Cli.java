@@ -15,6 +15,7 @@ public final class Cli {
   private Cli() {}
 
   public static void main(Object command, String... args) {
+    Launcher.upgradeInstalled();
     System.exit(execute(command, args));
   }
 

@@ -162,6 +162,18 @@ class LaunchIT {
                   "-c",
                   "conch elect o5 -- sh -c 'echo \"$CONCH_TOOL $CONCH_NAME $CONCH_REV\"'"));
       assertLed(c, "o5", r.code(), r.out(), r.err());
+
+      // that first run (through JBang) put the fast launcher in JBang's command's place
+      Path installed = jbangDir.resolve("bin/conch");
+      String launcher = Files.readString(installed);
+      assertTrue(
+          launcher.contains("\nref='conch@" + CATALOG + "'\n"), "the fast launcher: " + launcher);
+      env.forEach(c::env);
+      c.env("CONCH_CACHE", tmp.resolve("cache").toString());
+      for (String call : List.of("the cache made", "cached"))
+        System.out.printf(
+            "LaunchIT: the installed conch, %s: command started %d ms after the launch%n",
+            call, FastStart.assertFast(c, List.of(installed.toString()), "o5"));
     } finally {
       Procs.deleteTree(tmp);
     }
@@ -258,6 +270,11 @@ class LaunchIT {
             expected, FastStart.assertFast(c, List.of(fast), "o8-" + expected));
       }
 
+      assertTrue(
+          Files.readString(copy.resolve("bin/conch"))
+              .contains("\nopts=(" + runtimeOptions(copy.resolve("conch.java")) + ")\n"),
+          "bin/conch runs java with conch.java's //RUNTIME_OPTIONS");
+
       Path script = copy.resolve("conch.java");
       Files.writeString(
           script,
@@ -285,6 +302,15 @@ class LaunchIT {
     } finally {
       Procs.deleteTree(tmp);
     }
+  }
+
+  private static String runtimeOptions(Path script) throws IOException {
+    return Files.readString(script)
+        .lines()
+        .filter(l -> l.startsWith("//RUNTIME_OPTIONS "))
+        .map(l -> l.substring("//RUNTIME_OPTIONS ".length()))
+        .findFirst()
+        .orElseThrow();
   }
 
   /** A file called {@code name} in bin/conch's cache {@code cache} (each key has one). */

@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Proof that a launcher took the fast start (bin/conch's cache): the process it started is one JVM
@@ -18,12 +19,14 @@ import java.util.List;
 public final class FastStart {
   private FastStart() {}
 
+  private static final AtomicInteger SEQ = new AtomicInteger();
+
   /**
    * Runs {@code launcher elect OFFICE -- <a command that runs until stopped>}, checks the wrapper's
    * process, stops it, and returns the milliseconds from the launch to the command's start.
    */
   public static long assertFast(Conch c, List<String> launcher, String office) {
-    Path up = c.file("fast-" + office);
+    Path up = c.file("fast-" + office + "-" + SEQ.incrementAndGet()); // a file of its own per call
     List<String> cmd =
         Args.cat(
             launcher,
