@@ -10,6 +10,7 @@ import static dev.conch.it.support.ThisBuild.assertVersion;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.conch.it.support.AppInstall;
 import dev.conch.it.support.Conch;
 import dev.conch.it.support.EtcdFixture;
 import dev.conch.it.support.FastStart;
@@ -121,15 +122,8 @@ class LaunchIT {
     Conch c = new Conch(etcd.endpoint());
     Path tmp = Files.createTempDirectory("conch-install-");
     try {
-      Path jbangDir = tmp.resolve("jbang-dir");
-      Path bin = Files.createDirectories(tmp.resolve("bin"));
-      Files.createSymbolicLink(bin.resolve("jbang"), ROOT.resolve("jbang"));
-      Map<String, String> env =
-          Map.of(
-              "JBANG_DIR",
-              jbangDir.toString(),
-              "PATH",
-              jbangDir.resolve("bin") + ":" + bin + ":" + System.getenv("PATH"));
+      Map<String, String> env = AppInstall.env(tmp);
+      Path installed = AppInstall.command(tmp, "conch");
 
       Procs.Result install =
           exec(
@@ -144,14 +138,10 @@ class LaunchIT {
                   "conch@" + CATALOG));
       assertEquals(0, install.code(), install.err());
       assertTrue(install.err().contains("Command installed: conch"), install.err());
-      assertTrue(
-          Files.isExecutable(jbangDir.resolve("bin/conch")), "installed under JBANG_DIR/bin");
+      assertTrue(Files.isExecutable(installed), "installed under JBANG_DIR/bin");
 
       Procs.Result which = exec(c, tmp, env, List.of("bash", "-c", "command -v conch"));
-      assertEquals(
-          jbangDir.resolve("bin/conch").toString(),
-          which.out().strip(),
-          "PATH finds the installed command");
+      assertEquals(installed.toString(), which.out().strip(), "PATH finds the installed command");
       Procs.Result r =
           exec(
               c,
@@ -164,7 +154,6 @@ class LaunchIT {
       assertLed(c, "o5", r.code(), r.out(), r.err());
 
       // that first run (through JBang) put the fast launcher in JBang's command's place
-      Path installed = jbangDir.resolve("bin/conch");
       String launcher = Files.readString(installed);
       assertTrue(
           launcher.contains("\nref='conch@" + CATALOG + "'\n"), "the fast launcher: " + launcher);
