@@ -7,7 +7,7 @@
 #   conch.java elect.java    the scripts, their //DEPS pinned to the version
 #   sema.java cron.java
 #   jbang-catalog.json       the checkout's aliases, each with repositories = Maven Central + BASE_URL/maven
-#   conch-VERSION.tar.gz     portable: bin/conch, lib/ (the lib, its libraries, the scripts compiled),
+#   conch-VERSION.tar.gz     portable: bin/conch (the fast launcher), lib/ (the lib, its libraries, the scripts compiled),
 #                            systemd/ (contrib/systemd's units); needs only Java 17+
 #   conch_VERSION_all.deb    the same for Debian (scripts/release/deb.sh), checked with lintian
 #   SHA256SUMS
@@ -73,9 +73,11 @@ javac --release 17 -encoding UTF-8 -Xlint:all,-path -Werror -cp "$install/lib/*"
   die 70 "javac could not compile the scripts"
 jar --create --file "$install/lib/conch-$version.jar" -C "$work/classes" .
 mkdir -p -- "$install/bin" "$install/systemd"
-options=$(sed -n 's|^//RUNTIME_OPTIONS[[:space:]]*||p' conch.java | tr '\n' ' ')
-sed -e "s|@VERSION@|$version|" -e "s|@OPTIONS@ |$options|" scripts/release/conch >"$install/bin/conch"
+# bin/conch, the fast launcher: on a release it runs the jars of ../lib, with an archive in the user's
+# cache (Debian's policy wants a fixed interpreter path, not env)
+sed '1s|^#!/usr/bin/env bash$|#!/bin/bash|' bin/conch >"$install/bin/conch"
 chmod 755 "$install/bin/conch"
+export CONCH_CACHE=$work/cache # the checks below run it: their cache goes with the work tree
 cp -- contrib/systemd/conchd.service contrib/systemd/thing.service contrib/systemd/conch.env "$install/systemd/"
 chmod 644 "$install"/lib/*.jar "$install"/systemd/*
 got=$("$install/bin/conch" --version) || die 70 "the portable conch does not start"

@@ -59,6 +59,7 @@ final class Bench implements AutoCloseable {
   static Map<String, List<String>> launchers() {
     Map<String, List<String>> m = new LinkedHashMap<>();
     if (FAST) m.put("bin/conch", List.of(ROOT.resolve("bin/conch").toString()));
+    m.put("installed conch", List.of(Installed.command().toString()));
     m.put(
         "./jbang conch.java",
         List.of(ROOT.resolve("jbang").toString(), ROOT.resolve("conch.java").toString()));

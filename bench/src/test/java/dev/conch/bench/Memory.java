@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 /** Resident memory of a holder: its processes, not its command's, conch beside etcdctl lock. */
 final class Memory {
@@ -48,6 +49,56 @@ final class Memory {
             ratio(cm, em),
             cm / 1024.0,
             "MiB"));
+    long cp =
+        pssPerHolderKb(
+            c,
+            (office, up) ->
+                b.startConch(c, cat(List.of("elect", office, "--"), Bench.trapping(up))));
+    long ep =
+        pssPerHolderKb(
+            e,
+            (office, up) ->
+                b.startEtcdctl(
+                    e, cat(List.of("lock", e.prefix + "-" + office, "--"), Bench.trapping(up))));
+    b.table.add(
+        new Table.Row(
+            "holder_pss10_mib",
+            "memory per holder, " + HOLDERS + " holders on the host (PSS, not the command's)",
+            mib(cp) + " MiB",
+            mib(ep) + " MiB",
+            ratio(cp, ep),
+            cp / 1024.0,
+            "MiB"));
+  }
+
+  static final int HOLDERS = 10;
+
+  /**
+   * HOLDERS holders of offices of their own at once, each with its command: the mean PSS of a
+   * holder's processes (shared pages, such as the archive's, divided among the processes that map
+   * them), less its command's.
+   */
+  private static long pssPerHolderKb(Conch c, BiFunction<String, Path, Conch.Run> start)
+      throws IOException {
+    List<Conch.Run> runs = new ArrayList<>();
+    List<Path> logs = new ArrayList<>();
+    try {
+      for (int i = 0; i < HOLDERS; i++) {
+        logs.add(c.file("pss-" + i));
+        runs.add(start.apply("pss" + i, logs.get(i)));
+        Conch.awaitLines(logs.get(i), 1, 60_000); // one start-up at a time on 2 cores
+      }
+      Procs.nap(5_000); // holding for a while: past start-up, a few lease renewals
+      long sum = 0;
+      for (int i = 0; i < HOLDERS; i++)
+        for (long pid : tree(runs.get(i).pid(), childPid(logs.get(i)))) sum += pssKb(pid);
+      return sum / HOLDERS;
+    } finally {
+      for (int i = 0; i < runs.size(); i++) {
+        Procs.kill("TERM", childPid(logs.get(i))); // the command ends: each holder exits 0
+        runs.get(i).exit(20_000);
+      }
+    }
   }
 
   /** The pid in a trapping child's first line, "up PID". */
@@ -57,6 +108,13 @@ final class Memory {
 
   /** VmRSS of {@code root} and its descendants, less the subtree of {@code exclude}. */
   private static long treeRssKb(long root, long exclude) throws IOException {
+    long sum = 0;
+    for (long pid : tree(root, exclude)) sum += rssKb(pid);
+    return sum;
+  }
+
+  /** {@code root} and its descendants, less the subtree of {@code exclude}. */
+  private static List<Long> tree(long root, long exclude) throws IOException {
     Map<Long, List<Long>> kids = new HashMap<>();
     try (var dirs = Files.list(Path.of("/proc"))) {
       for (Path p : dirs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
@@ -70,21 +128,32 @@ final class Memory {
         }
       }
     }
-    long sum = 0;
+    List<Long> all = new ArrayList<>();
     List<Long> todo = new ArrayList<>(List.of(root));
     while (!todo.isEmpty()) {
       long pid = todo.remove(todo.size() - 1);
       if (pid == exclude) continue;
-      sum += rssKb(pid);
+      all.add(pid);
       todo.addAll(kids.getOrDefault(pid, List.of()));
     }
-    return sum;
+    return all;
+  }
+
+  private static long pssKb(long pid) {
+    return kb(Path.of("/proc/" + pid + "/smaps_rollup"), "Pss:");
   }
 
   private static long rssKb(long pid) {
+    return kb(Path.of("/proc/" + pid + "/status"), "VmRSS:");
+  }
+
+  /**
+   * The kB on the line of {@code file} that starts with {@code field}; 0 once the process ended.
+   */
+  private static long kb(Path file, String field) {
     try {
-      for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-        if (l.startsWith("VmRSS:")) return Long.parseLong(l.replaceAll("[^0-9]", ""));
+      for (String l : Files.readAllLines(file)) {
+        if (l.startsWith(field)) return Long.parseLong(l.replaceAll("[^0-9]", ""));
       }
     } catch (IOException gone) {
       // ended while we looked

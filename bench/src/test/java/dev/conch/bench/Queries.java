@@ -38,6 +38,7 @@ final class Queries {
       long t = Bench.timed(c, List.of("etcdctl", "--endpoints", b.server.endpoint, "get", key), 0);
       if (i > 0) get.add(t);
     }
+    new WhoParts(b).measure(c, "q");
     holder.stop();
     long g = p50(get);
     boolean first = true;

@@ -9,6 +9,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -37,7 +38,12 @@ public final class Etcd {
         Client.builder()
             .endpoints(c.endpoints().toArray(String[]::new))
             .connectTimeout(c.dialTimeout())
-            .retryMaxDuration(c.dialTimeout());
+            .retryMaxDuration(c.dialTimeout())
+            // Failsafe refuses a max duration not above the first retry delay (jetcd's default is
+            // 500 ms): a --dial-timeout of 500ms or less was an internal error, not 69
+            .retryChronoUnit(ChronoUnit.MICROS)
+            .retryDelay(Math.max(1, Math.min(500_000, c.dialTimeout().toNanos() / 2_000)))
+            .retryMaxDelay(2_500_000);
     if (c.user() != null) {
       b.user(bytes(c.user())).password(bytes(c.password()));
     }

@@ -339,5 +339,8 @@ class ElectLatencyIT {
     assertTrue(r.stderr().contains("unreachable"), r.stderr());
     assertTrue(took < 1_000 + 4_000, "dial timeout plus JVM start: " + took + " ms");
     assertEquals(69, c.run("elect", "o", "--who", "--dial-timeout", "1s").exit(0));
+    // at or below jetcd's first retry delay (500 ms), the client itself must still be buildable
+    Conch.Run shortDial = c.run("cron", "ls", "--dial-timeout", "500ms");
+    assertEquals(69, shortDial.exit(0), shortDial.stderr());
   }
 }

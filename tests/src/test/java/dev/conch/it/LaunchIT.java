@@ -10,8 +10,11 @@ import static dev.conch.it.support.ThisBuild.assertVersion;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.conch.it.support.AppInstall;
 import dev.conch.it.support.Conch;
 import dev.conch.it.support.EtcdFixture;
+import dev.conch.it.support.FastStart;
+import dev.conch.it.support.Jdks;
 import dev.conch.it.support.Procs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -119,15 +122,8 @@ class LaunchIT {
     Conch c = new Conch(etcd.endpoint());
     Path tmp = Files.createTempDirectory("conch-install-");
     try {
-      Path jbangDir = tmp.resolve("jbang-dir");
-      Path bin = Files.createDirectories(tmp.resolve("bin"));
-      Files.createSymbolicLink(bin.resolve("jbang"), ROOT.resolve("jbang"));
-      Map<String, String> env =
-          Map.of(
-              "JBANG_DIR",
-              jbangDir.toString(),
-              "PATH",
-              jbangDir.resolve("bin") + ":" + bin + ":" + System.getenv("PATH"));
+      Map<String, String> env = AppInstall.env(tmp);
+      Path installed = AppInstall.command(tmp, "conch");
 
       Procs.Result install =
           exec(
@@ -142,14 +138,10 @@ class LaunchIT {
                   "conch@" + CATALOG));
       assertEquals(0, install.code(), install.err());
       assertTrue(install.err().contains("Command installed: conch"), install.err());
-      assertTrue(
-          Files.isExecutable(jbangDir.resolve("bin/conch")), "installed under JBANG_DIR/bin");
+      assertTrue(Files.isExecutable(installed), "installed under JBANG_DIR/bin");
 
       Procs.Result which = exec(c, tmp, env, List.of("bash", "-c", "command -v conch"));
-      assertEquals(
-          jbangDir.resolve("bin/conch").toString(),
-          which.out().strip(),
-          "PATH finds the installed command");
+      assertEquals(installed.toString(), which.out().strip(), "PATH finds the installed command");
       Procs.Result r =
           exec(
               c,
@@ -160,6 +152,17 @@ class LaunchIT {
                   "-c",
                   "conch elect o5 -- sh -c 'echo \"$CONCH_TOOL $CONCH_NAME $CONCH_REV\"'"));
       assertLed(c, "o5", r.code(), r.out(), r.err());
+
+      // that first run (through JBang) put the fast launcher in JBang's command's place
+      String launcher = Files.readString(installed);
+      assertTrue(
+          launcher.contains("\nref='conch@" + CATALOG + "'\n"), "the fast launcher: " + launcher);
+      env.forEach(c::env);
+      c.env("CONCH_CACHE", tmp.resolve("cache").toString());
+      for (String call : List.of("the cache made", "cached"))
+        System.out.printf(
+            "LaunchIT: the installed conch, %s: command started %d ms after the launch%n",
+            call, FastStart.assertFast(c, List.of(installed.toString()), "o5"));
     } finally {
       Procs.deleteTree(tmp);
     }
@@ -214,7 +217,9 @@ class LaunchIT {
         Files.copy(
             ROOT.resolve(f), copy.resolve(f), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
       }
-      Map<String, String> env = Map.of("CONCH_CACHE", tmp.resolve("cache").toString());
+      // JAVA_HOME empty: bin/conch picks the JDK itself
+      Map<String, String> env =
+          Map.of("CONCH_CACHE", tmp.resolve("cache").toString(), "JAVA_HOME", "");
       String fast = copy.resolve("bin/conch").toString();
 
       Procs.Result first = exec(c, tmp, env, cat(List.of(fast, "elect", "o6"), REPORT));
@@ -230,6 +235,34 @@ class LaunchIT {
       assertEquals(1, who.code(), who.err());
       assertEquals(
           "", who.out() + who.err(), "cached: nothing on stdout or stderr but conch's own");
+      c.env("CONCH_CACHE", env.get("CONCH_CACHE"));
+      System.out.printf(
+          "LaunchIT: bin/conch, cached: command started %d ms after the launch%n",
+          FastStart.assertFast(c, List.of(fast), "o7"));
+
+      // JAVA_HOME unset: the newest JDK 25+ under /usr/lib/jvm (AOT cache), else PATH's java; JDK
+      // 17 keeps working (class-data archive); another JDK gets a cache of its own
+      int chosen = Jdks.newest(25).orElse(Jdks.onPath());
+      for (String home : List.of("", Jdks.home(17).toString())) {
+        int expected = home.isEmpty() ? chosen : 17;
+        List<String> version = List.of("env", "JAVA_HOME=" + home, fast, "--version");
+        Procs.Result v = exec(c, tmp, env, version);
+        assertTrue(
+            v.out().contains(", Java " + expected + "."), "says which Java: " + v.out() + v.err());
+        assertEquals(
+            expected != chosen,
+            v.err().contains("preparing the fast launch"),
+            "a new JDK, a new cache: " + v.err());
+        c.env("JAVA_HOME", home); // the JDK for the next wrappers c starts
+        System.out.printf(
+            "LaunchIT: bin/conch on Java %d: command started %d ms after the launch%n",
+            expected, FastStart.assertFast(c, List.of(fast), "o8-" + expected));
+      }
+
+      assertTrue(
+          Files.readString(copy.resolve("bin/conch"))
+              .contains("\nopts=(" + runtimeOptions(copy.resolve("conch.java")) + ")\n"),
+          "bin/conch runs java with conch.java's //RUNTIME_OPTIONS");
 
       Path script = copy.resolve("conch.java");
       Files.writeString(
@@ -258,6 +291,15 @@ class LaunchIT {
     } finally {
       Procs.deleteTree(tmp);
     }
+  }
+
+  private static String runtimeOptions(Path script) throws IOException {
+    return Files.readString(script)
+        .lines()
+        .filter(l -> l.startsWith("//RUNTIME_OPTIONS "))
+        .map(l -> l.substring("//RUNTIME_OPTIONS ".length()))
+        .findFirst()
+        .orElseThrow();
   }
 
   /** A file called {@code name} in bin/conch's cache {@code cache} (each key has one). */

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conch.it.support.Conch;
 import dev.conch.it.support.EtcdFixture;
+import dev.conch.it.support.FastStart;
 import dev.conch.it.support.Procs;
 import dev.conch.it.support.StaticSite;
 import dev.conch.it.support.ThisBuild;
@@ -126,6 +127,9 @@ class ReleaseIT {
                 "-c",
                 "conch elect o2 -- sh -c 'echo \"$CONCH_TOOL $CONCH_NAME $CONCH_REV\"'"));
     assertLed(c, "o2", r.code(), r.out(), r.err());
+    // that run, through JBang, put the fast launcher in place: later calls start one JVM
+    machineEnv(cwd).forEach(c::env);
+    assertFast(c, conch, "the installed conch");
   }
 
   @Test
@@ -176,6 +180,16 @@ class ReleaseIT {
     cmd.addAll(REPORT);
     Procs.Result r = exec(c, tmp, env, cmd);
     assertLed(c, office, r.code(), r.out(), r.err());
+    env.forEach(c::env);
+    assertFast(c, conch, conch.toString());
+  }
+
+  /** {@code conch} takes the fast start, its cache made on the first call and used on the next. */
+  static void assertFast(Conch c, Path conch, String what) {
+    for (String call : List.of("a first call", "cached"))
+      System.out.printf(
+          "ReleaseIT: %s, %s: command started %d ms after the launch%n",
+          what, call, FastStart.assertFast(c, List.of(conch.toString()), "fast"));
   }
 
   /**
