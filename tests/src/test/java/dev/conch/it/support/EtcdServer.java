@@ -4,6 +4,8 @@ import dev.conch.etcd.Connection;
 import dev.conch.etcd.Etcd;
 import io.etcd.jetcd.Client;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -13,7 +15,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -414,11 +418,30 @@ public final class EtcdServer implements AutoCloseable {
     if (members[i].isAlive()) Procs.kill("CONT", members[i].pid());
   }
 
+  /** Ports handed out by this JVM: never twice, even before their etcd has bound them. */
+  private static final Set<Integer> HANDED = ConcurrentHashMap.newKeySet();
+
+  /**
+   * A loopback port free now, below the kernel's ephemeral range. ServerSocket(0) picks from that
+   * range, from which the kernel also takes every outgoing connection's source port, so the port
+   * could be taken between this check and etcd's bind: a member then died with "bind: address
+   * already in use" (CI, 2026-12-06). Below the range (Linux's default, 32768-60999, as on the
+   * machines that run the suite) only a listener can take it.
+   */
   public static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
+    int low = 10_000, high = 32_768;
+    for (int tries = 0; tries < 1000; tries++) {
+      int port = ThreadLocalRandom.current().nextInt(low, high);
+      if (!HANDED.add(port)) continue;
+      try (ServerSocket s = new ServerSocket()) {
+        s.setReuseAddress(true); // as etcd's listener: a closed connection's TIME_WAIT is no owner
+        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        return port;
+      } catch (IOException taken) {
+        // a listener has it: try another
+      }
     }
+    throw new IOException("no free port in " + low + "-" + high);
   }
 
   /** A port nothing listens on, for "etcd unreachable". */
