@@ -21,8 +21,7 @@ public final class Training {
 
   public static void main(String... paths) throws ReflectiveOperationException {
     // conch.java's top command, on the classpath beside the lib (the lib cannot name it); a
-    // script's
-    // class is package-private
+    // script's class is package-private
     var top = Class.forName("conch").getDeclaredConstructor();
     top.setAccessible(true);
     String[] refused = {"--endpoints", "http://127.0.0.1:1", "--dial-timeout", "500ms"};
