@@ -51,8 +51,12 @@ final class Faults {
   void inject(List<Fault> schedule) {
     for (Fault f : schedule) {
       Procs.nap(f.delayMs());
-      // no fitting holder now (a handover, or no child of that kind): try again shortly
-      long giveUp = System.nanoTime() + 20_000_000_000L;
+      // No fitting holder now (a handover, or no child of that kind): try again shortly. A kind
+      // without an effect yet waits longer: under elect, holders whose children trap SIGTERM can
+      // hold one after another for 20 s and more, and the run must still see every kind land.
+      long giveUp =
+          System.nanoTime()
+              + (effective.containsKey(f.kind()) ? 20_000_000_000L : 120_000_000_000L);
       while (!apply(f)) {
         if (System.nanoTime() > giveUp) {
           applied.add(f.kind() + " (no target)");
