@@ -19,6 +19,11 @@ import java.util.concurrent.CompletableFuture;
  * with the wrapper's stdin, stdout and stderr, and killed by the watchdog if the wrapper stops
  * renewing the deadline, dies, or says so. The exit status is the command's own (128+N when killed
  * by signal N), reported only once nothing of its group is left.
+ *
+ * <p>The watchdog may be {@link #park parked} ahead of time: spawned, but running nothing until
+ * {@link #go}, so a waiting wrapper pays the process starts before its turn and not inside the
+ * handover. A parked watchdog that never hears "go" exits once its FIFO is closed: by {@link
+ * #close}, or by this JVM's death.
  */
 public final class Child {
   private static final String WATCHDOG = resource("watchdog.sh");
@@ -26,28 +31,18 @@ public final class Child {
   private final RandomAccessFile control;
   private long deadlineNanos; // the latest deadline the watchdog was told, on System.nanoTime()
 
-  private Child(Process process, RandomAccessFile control, long deadlineNanos) {
+  private Child(Process process, RandomAccessFile control) {
     this.process = process;
     this.control = control;
-    this.deadlineNanos = deadlineNanos;
   }
 
   /**
-   * Does once, ahead of time, what a JVM's first {@link #start} would do cold: a temporary name
-   * (its SecureRandom seeds itself) and a process spawn (the JDK's launcher is set up). Cold, these
-   * cost tens of ms; a wrapper pays them while it waits, not between the previous holder's exit and
-   * its own start. Leaves nothing behind.
+   * Does once, ahead of time, what a JVM's first {@link #start} would do cold (a temporary name,
+   * whose SecureRandom seeds itself; the JDK's process launcher): a watchdog parked and closed, so
+   * it exits having run nothing. For callers that cannot park their command ahead of its start.
    */
   public static void warmUp() {
-    try {
-      Path fifo = fifo();
-      Files.delete(fifo);
-      Files.delete(fifo.getParent());
-    } catch (IOException e) {
-      // start() will meet the same trouble and report it
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    park(List.of("true"), Map.of(), Duration.ZERO, null).close();
   }
 
   private static Path fifo() throws IOException, InterruptedException {
@@ -65,12 +60,19 @@ public final class Child {
    */
   public static Child start(
       List<String> cmd, Map<String, String> env, Duration killAfter, Duration deadline, Tail tail) {
+    Child c = park(cmd, env, killAfter, tail);
+    c.go(deadline);
+    return c;
+  }
+
+  /** Spawns the watchdog of {@code cmd}, which waits for {@link #go} to start it. */
+  public static Child park(
+      List<String> cmd, Map<String, String> env, Duration killAfter, Tail tail) {
     try {
       Path fifo = fifo();
       // Opened read-write so that opening never blocks; the watchdog sees EOF once this JVM is
       // gone.
       RandomAccessFile control = new RandomAccessFile(fifo.toFile(), "rw");
-      long at = System.nanoTime() + deadline.toNanos();
       List<String> argv =
           new ArrayList<>(
               List.of(
@@ -81,8 +83,7 @@ public final class Child {
                   "conch",
                   fifo.toString(),
                   Durations.seconds(killAfter),
-                  Long.toString(Math.max(1, killAfter.toMillis() / 100)),
-                  Durations.seconds(atLeastOneMs(deadline))));
+                  Long.toString(Math.max(1, killAfter.toMillis() / 100))));
       argv.addAll(cmd);
       ProcessBuilder pb = new ProcessBuilder(argv).inheritIO();
       // the etcd password is for conch alone: the command (and whatever it runs) never sees it
@@ -92,13 +93,22 @@ public final class Child {
         pb.redirectOutput(ProcessBuilder.Redirect.PIPE).redirectError(ProcessBuilder.Redirect.PIPE);
       Process p = pb.start();
       if (tail != null) tail.pump(p);
-      return new Child(p, control, at);
+      return new Child(p, control);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + cmd.get(0) + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * Starts the parked command, to be killed unless renewed within {@code deadline}; before any
+   * {@link #renew}.
+   */
+  public synchronized void go(Duration deadline) {
+    deadlineNanos = System.nanoTime() + deadline.toNanos();
+    tell("g " + Durations.seconds(atLeastOneMs(deadline)));
   }
 
   /**
@@ -138,8 +148,8 @@ public final class Child {
   }
 
   /**
-   * Closes the control channel; only after {@link #exit()} completed, or the watchdog reads it as
-   * our death.
+   * Closes the control channel: a parked watchdog exits, its command never run; a started one reads
+   * it as our death, so close that only after {@link #exit()} completed.
    */
   public void close() {
     try {

@@ -74,7 +74,12 @@ public final class Supervisor {
    * {@code tail} (null: it writes to our stdout and stderr itself).
    */
   public record Command(
-      List<String> cmd, Map<String, String> env, Duration killAfter, Duration timeout, Tail tail) {}
+      List<String> cmd, Map<String, String> env, Duration killAfter, Duration timeout, Tail tail) {
+    /** Its watchdog, spawned ahead of the turn and waiting for the go (see {@link Child}). */
+    public Child park() {
+      return Child.park(cmd, env, killAfter, tail);
+    }
+  }
 
   /**
    * Starts {@code command} under {@code session}'s lease.
@@ -89,9 +94,18 @@ public final class Supervisor {
       Command command,
       Signals forward,
       Hooks hooks) {
-    Child child =
-        Child.start(
-            command.cmd(), command.env(), command.killAfter(), session.remaining(), command.tail());
+    return start(session, lost, command, command.park(), forward, hooks);
+  }
+
+  /** The same, with {@code child} the watchdog {@code command.park()} gave, still parked. */
+  public static Supervisor start(
+      Session session,
+      CompletableFuture<String> lost,
+      Command command,
+      Child child,
+      Signals forward,
+      Hooks hooks) {
+    child.go(session.remaining());
     Runnable unrenew = session.onRenew(child::renew);
     // a keepalive acknowledged while the command was being started was told to nobody: without
     // this, the watchdog would act a renewal early, and the command's end not count as a loss

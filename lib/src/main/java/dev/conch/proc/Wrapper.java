@@ -13,7 +13,6 @@ import dev.conch.etcd.Session;
 import io.etcd.jetcd.Client;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -66,6 +65,7 @@ public final class Wrapper {
     while (true) {
       Session session = open(first);
       first = false;
+      Child parked = null;
       try {
         Slot slot = slots.apply(session);
         long rev = slot.join(Holder.self(hold.cmd(), session.ttl(), session.lease()));
@@ -76,8 +76,20 @@ public final class Wrapper {
         KeyWaits.deleted(client, slot.key(), rev + 1)
             .thenRun(
                 () -> session.lose("its key " + Keys.leaseHex(session.lease()) + " was deleted"));
-        Child.warmUp(); // queued already: the cold start-up of the child's machinery is not the
-        // handover's
+        Supervisor.Command command =
+            new Supervisor.Command(
+                hold.cmd(),
+                Supervisor.env(
+                    hold.tool(),
+                    hold.name(),
+                    rev,
+                    session,
+                    slot.key().toString(StandardCharsets.UTF_8)),
+                hold.killAfter(),
+                null,
+                null);
+        // while we wait: the turn then starts the command with one line, not two process starts
+        parked = command.park();
         turn.await(slot, session, rev);
         if (session.lost().isDone()) {
           log.always(
@@ -87,9 +99,10 @@ public final class Wrapper {
               Keys.leaseHex(session.lease()));
           continue;
         }
-        int rc = holdAndRun(slot, session, rev);
+        int rc = holdAndRun(slot, session, rev, command, parked);
         if (rc != LOST) return rc;
       } finally {
+        if (parked != null) parked.close(); // one that never went exits; a started one has ended
         session.close();
       }
     }
@@ -123,23 +136,15 @@ public final class Wrapper {
    * Holds the slot: runs the command, again under --restart. The exit code (70 when the lease was
    * lost), or LOST to queue again.
    */
-  private int holdAndRun(Slot slot, Session session, long rev) {
+  private int holdAndRun(
+      Slot slot, Session session, long rev, Supervisor.Command command, Child parked) {
     String lease = Keys.leaseHex(session.lease());
-    Map<String, String> env =
-        Supervisor.env(
-            hold.tool(), hold.name(), rev, session, slot.key().toString(StandardCharsets.UTF_8));
     log.verbose("acquired", null, "rev", rev, "lease", lease);
     Supervisor.Hooks said = hooks(rev, lease);
-    while (true) {
+    for (Child child = parked; ; child = command.park()) {
       long started = System.nanoTime();
       Supervisor.Outcome run =
-          Supervisor.start(
-                  session,
-                  session.lost(),
-                  new Supervisor.Command(hold.cmd(), env, hold.killAfter(), null, null),
-                  signals,
-                  said)
-              .await();
+          Supervisor.start(session, session.lost(), command, child, signals, said).await();
       if (run.lost()) return again() ? LOST : ExitCode.LEASE_LOST;
       int rc = run.exit();
       if (!again()) return release(slot, rc, rev, lease);

@@ -1,13 +1,20 @@
-# conch's dead man's switch. Run by the wrapper as: setsid bash -c "$this" conch FIFO KA KA_TENTHS FIRST CMD...
+# conch's dead man's switch. Run by the wrapper as: setsid bash -c "$this" conch FIFO KA KA_TENTHS CMD...
+# It parks on the control FIFO until the wrapper says "g FIRST" (go: CMD's deadline is FIRST seconds
+# away), so a waiting wrapper starts it ahead of its turn and the handover costs one line, not two
+# process starts. EOF before "g" (the wrapper withdrew, lost its place or died) ends it: CMD never ran.
 # It is the session leader; CMD runs as a job in a process group of its own, so that signalling the
 # group reaches CMD and every grandchild and nothing else. A reader of the control FIFO signals the
 # group when the wrapper says so, when the deadline passes unrenewed (the wrapper is frozen or cut off),
 # or when the FIFO reaches EOF (the wrapper died). The wrapper JVM cannot do this itself: a frozen or
 # killed JVM cannot send signals. Only bash builtins, setsid and sleep: nothing a minimal Debian lacks.
-fifo=$1 ka=$2 ka_tenths=$3 t=$4
-shift 4
-exec 3<"$fifo"
+fifo=$1 ka=$2 ka_tenths=$3
+shift 3
+# A read-only open blocks until there is a writer, forever if the wrapper closed its end (it died,
+# or gave up a parked watchdog) before we got here. Opened read-write first, the FIFO has a writer
+# (us); once that is closed the wrapper is the only one, or there is none and the read sees EOF.
+exec 4<>"$fifo" 3<"$fifo" 4>&-
 rm -f "$fifo" && rmdir "${fifo%/*}" 2>/dev/null
+read -r go t <&3 && [[ $go == g ]] || exit 0
 
 # bash's own job reports ("[1]+  Exit 3 ...") would reach the user's stderr if CMD ended before we
 # silenced them (seen on a loaded host): bash itself writes to /dev/null from here, CMD to fd 4
