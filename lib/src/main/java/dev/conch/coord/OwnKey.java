@@ -22,6 +22,7 @@ final class OwnKey {
   private final Client client;
   private final ByteSequence key;
   private final ByteSequence value;
+  private final ByteSequence released;
   private final long rev;
   private final long lease;
 
@@ -29,6 +30,10 @@ final class OwnKey {
     this.client = client;
     this.key = key;
     this.value = value;
+    // Encoded now, while we queue: JSON's first read and write cost a cold JVM tens of ms, which
+    // would otherwise fall inside the handover (ours as we release, and the successor's own check
+    // of how we left, which reads JSON the same way)
+    this.released = Etcd.bytes(Holder.markReleased(Etcd.string(value)));
     this.rev = rev;
     this.lease = lease;
   }
@@ -68,9 +73,7 @@ final class OwnKey {
    * failure only costs them the delay.
    */
   void markReleased() {
-    put(Etcd.bytes(Holder.markReleased(Etcd.string(value))))
-        .orTimeout(Session.CLEANUP.toMillis(), TimeUnit.MILLISECONDS)
-        .join();
+    put(released).orTimeout(Session.CLEANUP.toMillis(), TimeUnit.MILLISECONDS).join();
   }
 
   private CompletableFuture<?> put(ByteSequence v) {

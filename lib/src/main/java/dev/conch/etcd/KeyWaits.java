@@ -20,7 +20,7 @@ import java.util.function.Predicate;
  * a lost stream): either way the caller reads again, because an event only ever means "look again".
  * A wait completes with the events of the response that matched, each with the key's previous
  * value, so that a caller can tell how a key ahead of it vanished (released, or not). Cancelling
- * the future closes the watch.
+ * the future closes the watch (soon after, not before the caller's own reaction).
  */
 public final class KeyWaits {
   private KeyWaits() {}
@@ -72,7 +72,7 @@ public final class KeyWaits {
                     },
                     done::completeExceptionally,
                     () -> done.completeExceptionally(new IllegalStateException("watch closed"))));
-    done.whenComplete((v, e) -> w.close());
+    done.whenCompleteAsync((v, e) -> w.close());
     return done;
   }
 
@@ -101,7 +101,8 @@ public final class KeyWaits {
                     },
                     done::completeExceptionally,
                     () -> done.complete(List.of())));
-    done.whenComplete((v, e) -> w.close());
+    // closed on another thread: the cancel's round trip is not the waiter's, who looks again now
+    done.whenCompleteAsync((v, e) -> w.close());
     return done;
   }
 }
