@@ -221,6 +221,30 @@ class ElectIT {
   }
 
   @Test
+  void aKilledWaiterTakesItsParkedWatchdogAlongAndItsCommandNeverRuns() {
+    Conch c = new Conch(etcd.endpoint());
+    Conch.Run holder = c.holding("elect", "o");
+    Path ran = c.file("ran");
+    Conch.Run w = c.start("elect", "o", "--", "touch", ran.toString());
+    c.awaitKeys(2);
+    // parked just after queueing; nothing announces it, so look until it is there
+    long end = System.nanoTime() + 20_000_000_000L;
+    List<ProcessHandle> parked = List.of();
+    while (parked.isEmpty() && System.nanoTime() < end) {
+      Procs.nap(50);
+      parked = ProcessHandle.of(w.pid()).orElseThrow().children().toList();
+    }
+    assertEquals(1, parked.size(), "the waiter parked one watchdog ahead of its turn");
+    assertTrue(
+        parked.get(0).info().commandLine().orElse("").contains("dead man's switch"),
+        "it is the watchdog: " + parked.get(0).info().commandLine());
+    Procs.kill("KILL", w.pid());
+    assertTrue(Procs.awaitDeath(parked.get(0).pid(), 5_000), "the watchdog went with its wrapper");
+    holder.stop();
+    assertFalse(ran.toFile().exists(), "the killed waiter's command never ran");
+  }
+
+  @Test
   void sighupWhileHoldingIsForwardedToTheCommand() {
     Conch c = new Conch(etcd.endpoint());
     Path log = c.file("log");
