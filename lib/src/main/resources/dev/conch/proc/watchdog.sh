@@ -9,6 +9,7 @@
 # killed JVM cannot send signals. Only bash builtins, setsid and sleep: nothing a minimal Debian lacks.
 fifo=$1 ka=$2 ka_tenths=$3
 shift 3
+trap '' INT HUP TERM # only the wrapper, through the FIFO, or the deadline stops us, parked or not
 # A read-only open blocks until there is a writer, forever if the wrapper closed its end (it died,
 # or gave up a parked watchdog) before we got here. Opened read-write first, the FIFO has a writer
 # (us); once that is closed the wrapper is the only one, or there is none and the read sees EOF.
@@ -20,11 +21,10 @@ read -r go t <&3 && [[ $go == g ]] || exit 0
 # silenced them (seen on a loaded host): bash itself writes to /dev/null from here, CMD to fd 4
 exec 4>&2 2>/dev/null
 set -m # job control: the background job gets its own process group
-"$@" 3<&- 2>&4 4>&- &
+(trap - INT HUP TERM && exec "$@") 3<&- 2>&4 4>&- & # CMD gets the signals we ignore back
 child=$!
 set +m
 exec 4>&-
-trap '' INT HUP TERM # only the wrapper, through the FIFO, or the deadline stops us
 
 alive() { # does the group still have a live (not zombie) member? Orphans' zombies may never be reaped.
   kill -0 -- "-$child" 2>/dev/null || return 1 # an empty group, the usual case: no scan of /proc (tens of ms)

@@ -2,6 +2,7 @@ package dev.conch.proc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,6 +33,19 @@ class ChildTest {
   void aParkedWatchdogRunsNothingUntilGoThenReportsTheCommandsStatus() throws Exception {
     Child c = Child.park(marking("exit 3"), Map.of("CONCH_X", "x"), KILL_AFTER, null);
     assertFalse(c.exit().isDone(), "parked: alive, waiting for the go");
+    List<ProcessHandle> watchdog =
+        ProcessHandle.current()
+            .children()
+            .filter(p -> p.info().commandLine().orElse("").contains(dir.toString()))
+            .toList();
+    assertEquals(1, watchdog.size(), "one watchdog, parked");
+    new ProcessBuilder("kill", "-s", "TERM", Long.toString(watchdog.get(0).pid()))
+        .start()
+        .waitFor();
+    assertThrows(
+        TimeoutException.class,
+        () -> c.exit().get(500, TimeUnit.MILLISECONDS),
+        "a stray SIGTERM does not end a parked watchdog");
     assertFalse(Files.exists(dir.resolve("ran")), "nothing ran before the go");
     c.go(Duration.ofSeconds(30));
     assertEquals(3, exit(c));
