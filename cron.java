@@ -1,7 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 // a small resident wrapper: serial GC, C1 only, a small starting heap, netty without pooled arenas (docs/performance.md)
-//RUNTIME_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xms8m -Xmx128m -Dio.netty.allocator.type=unpooled
+//RUNTIME_OPTIONS -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xms8m -XX:NewRatio=8 -Dio.netty.allocator.type=unpooled
 //DEPS dev.conch:conch-lib:0.2.0
 //DESCRIPTION conch cron: a crontab for the fleet; every tick runs once, on one conchd.
 

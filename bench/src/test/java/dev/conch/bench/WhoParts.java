@@ -37,7 +37,7 @@ final class WhoParts {
             "-XX:+UseSerialGC",
             "-XX:TieredStopAtLevel=1",
             "-Xms8m",
-            "-Xmx128m",
+            "-XX:NewRatio=8",
             "-Dio.netty.allocator.type=unpooled",
             "-cp",
             Conch.classpath() + ":" + System.getProperty("java.class.path"),

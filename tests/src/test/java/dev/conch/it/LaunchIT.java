@@ -261,7 +261,7 @@ class LaunchIT {
 
       assertTrue(
           Files.readString(copy.resolve("bin/conch"))
-              .contains("\nopts=(" + runtimeOptions(copy.resolve("conch.java")) + ")\n"),
+              .contains("\nopts=(" + FastStart.runtimeOptions(copy.resolve("conch.java")) + ")\n"),
           "bin/conch runs java with conch.java's //RUNTIME_OPTIONS");
 
       Path script = copy.resolve("conch.java");
@@ -291,15 +291,6 @@ class LaunchIT {
     } finally {
       Procs.deleteTree(tmp);
     }
-  }
-
-  private static String runtimeOptions(Path script) throws IOException {
-    return Files.readString(script)
-        .lines()
-        .filter(l -> l.startsWith("//RUNTIME_OPTIONS "))
-        .map(l -> l.substring("//RUNTIME_OPTIONS ".length()))
-        .findFirst()
-        .orElseThrow();
   }
 
   /** A file called {@code name} in bin/conch's cache {@code cache} (each key has one). */

@@ -46,7 +46,8 @@ public final class Jdks {
     return feature(Path.of(java.strip()).getParent().getParent());
   }
 
-  private static int feature(Path home) {
+  /** The feature version of the JDK whose home is {@code home}, 0 when unknown. */
+  public static int feature(Path home) {
     try {
       Matcher m = VERSION.matcher(Files.readString(home.resolve("release")));
       return m.find() ? Integer.parseInt(m.group(1)) : 0;
