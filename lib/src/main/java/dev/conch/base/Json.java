@@ -3,13 +3,14 @@ package dev.conch.base;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * The one JSON mapper: values conch writes, and values anyone else may have written (read
- * defensively).
+ * defensively). One, because a cold JVM pays tens of ms for each mapper's first use (a query).
  */
 public final class Json {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -27,6 +28,11 @@ public final class Json {
   /** A value as its JSON object, fields in order: to add shown-only fields before printing. */
   public static Map<String, Object> fields(Object value) {
     return MAPPER.convertValue(value, new TypeReference<LinkedHashMap<String, Object>>() {});
+  }
+
+  /** A new, empty JSON object. */
+  public static ObjectNode object() {
+    return MAPPER.createObjectNode();
   }
 
   /**

@@ -1,8 +1,8 @@
 package dev.conch.etcd;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.conch.base.Json;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -28,7 +28,6 @@ import java.util.concurrent.TimeoutException;
  * of everything else.
  */
 public final class Gateway implements Ranges {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private final Connection c;
   private String endpoint;
   private String token;
@@ -57,7 +56,7 @@ public final class Gateway implements Ranges {
 
   @Override
   public List<Kv> byCreate(String dir, long limit, String doing) {
-    ObjectNode q = JSON.createObjectNode();
+    ObjectNode q = Json.object();
     byte[] key = dir.getBytes(StandardCharsets.UTF_8);
     q.put("key", b64(key))
         .put("range_end", b64(prefixEnd(key)))
@@ -79,7 +78,7 @@ public final class Gateway implements Ranges {
   /** POSTs to the first endpoint that answers, authenticated when a user is set. */
   private JsonNode post(String path, JsonNode body, String doing, boolean auth) {
     if (auth && c.user() != null && token == null) {
-      ObjectNode a = JSON.createObjectNode().put("name", c.user()).put("password", c.password());
+      ObjectNode a = Json.object().put("name", c.user()).put("password", c.password());
       token = post("/v3/auth/authenticate", a, doing, false).path("token").asText();
     }
     long deadline = System.nanoTime() + c.dialTimeout().toNanos();
@@ -91,7 +90,7 @@ public final class Gateway implements Ranges {
       if (left <= 0) break;
       Response rs;
       try {
-        rs = exchange(URI.create(e), path, body.toString(), auth ? token : null, (int) left);
+        rs = exchange(URI.create(e), path, Json.write(body), auth ? token : null, (int) left);
       } catch (IOException x) {
         last = x; // refused or silent: the next endpoint
         continue;
@@ -150,11 +149,7 @@ public final class Gateway implements Ranges {
   }
 
   private static JsonNode parse(String body) {
-    try {
-      return JSON.readTree(body);
-    } catch (IOException e) {
-      return JSON.createObjectNode().put("error", body);
-    }
+    return Json.read(body, JsonNode.class).orElseGet(() -> Json.object().put("error", body));
   }
 
   /** The key just past every key that starts with {@code prefix}: etcd's range_end for a prefix. */
