@@ -1,7 +1,8 @@
 package dev.conch.etcd;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import dev.conch.base.Json;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -11,7 +12,9 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 
@@ -56,30 +59,41 @@ public final class Gateway implements Ranges {
 
   @Override
   public List<Kv> byCreate(String dir, long limit, String doing) {
-    ObjectNode q = Json.object();
     byte[] key = dir.getBytes(StandardCharsets.UTF_8);
-    q.put("key", b64(key))
-        .put("range_end", b64(prefixEnd(key)))
-        .put("sort_order", "ASCEND")
-        .put("sort_target", "CREATE");
-    if (limit > 0) q.put("limit", limit);
-    JsonNode r = post("/v3/kv/range", q, doing, true);
+    String q =
+        Json.generate(
+            g -> {
+              g.writeStartObject();
+              g.writeStringField("key", b64(key));
+              g.writeStringField("range_end", b64(prefixEnd(key)));
+              g.writeStringField("sort_order", "ASCEND");
+              g.writeStringField("sort_target", "CREATE");
+              if (limit > 0) g.writeNumberField("limit", limit);
+              g.writeEndObject();
+            });
     List<Kv> kvs = new ArrayList<>();
-    for (JsonNode kv : r.path("kvs")) {
+    for (Map<String, String> kv : post("/v3/kv/range", q, doing, true).kvs()) {
       kvs.add(
           new Kv(
-              text(kv.path("key").asText()),
-              text(kv.path("value").asText()),
-              kv.path("create_revision").asLong()));
+              text(kv.getOrDefault("key", "")),
+              text(kv.getOrDefault("value", "")),
+              Long.parseLong(kv.getOrDefault("create_revision", "0"))));
     }
     return kvs;
   }
 
   /** POSTs to the first endpoint that answers, authenticated when a user is set. */
-  private JsonNode post(String path, JsonNode body, String doing, boolean auth) {
+  private Answer post(String path, String body, String doing, boolean auth) {
     if (auth && c.user() != null && token == null) {
-      ObjectNode a = Json.object().put("name", c.user()).put("password", c.password());
-      token = post("/v3/auth/authenticate", a, doing, false).path("token").asText();
+      String a =
+          Json.generate(
+              g -> {
+                g.writeStartObject();
+                g.writeStringField("name", c.user());
+                g.writeStringField("password", c.password());
+                g.writeEndObject();
+              });
+      token = post("/v3/auth/authenticate", a, doing, false).top().getOrDefault("token", "");
     }
     long deadline = System.nanoTime() + c.dialTimeout().toNanos();
     List<String> order = new ArrayList<>(c.endpoints());
@@ -90,16 +104,16 @@ public final class Gateway implements Ranges {
       if (left <= 0) break;
       Response rs;
       try {
-        rs = exchange(URI.create(e), path, Json.write(body), auth ? token : null, (int) left);
+        rs = exchange(URI.create(e), path, body, auth ? token : null, (int) left);
       } catch (IOException x) {
         last = x; // refused or silent: the next endpoint
         continue;
       }
       endpoint = e;
       if (rs.status() == 404) throw new Absent(e);
-      JsonNode r = parse(rs.body());
-      if (rs.status() != 200 || r.has("error")) {
-        String msg = r.path("message").asText(r.path("error").asText(rs.body()));
+      Answer r = Answer.read(rs.body());
+      if (rs.status() != 200 || r.top().containsKey("error")) {
+        String msg = r.top().getOrDefault("message", r.top().getOrDefault("error", rs.body()));
         // the same words jetcd reports, so that the same exit codes follow (77 refused, 69
         // otherwise)
         throw Etcd.failure(new IllegalStateException(msg), doing);
@@ -148,8 +162,43 @@ public final class Gateway implements Ranges {
     }
   }
 
-  private static JsonNode parse(String body) {
-    return Json.read(body, JsonNode.class).orElseGet(() -> Json.object().put("error", body));
+  /**
+   * What the gateway answered: the top level's scalar fields (a token, an error and its message),
+   * and the scalar fields of each of its {@code kvs}. Read with the streaming parser, as a query
+   * builds no mapper; what is not JSON is an error whose message is the text itself.
+   */
+  record Answer(Map<String, String> top, List<Map<String, String>> kvs) {
+    static Answer read(String body) {
+      Map<String, String> top = new HashMap<>();
+      List<Map<String, String>> kvs = new ArrayList<>();
+      try (JsonParser p = Json.parser(body)) {
+        if (p.nextToken() != JsonToken.START_OBJECT) throw new JsonParseException(p, "no object");
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          String field = p.currentName();
+          JsonToken t = p.nextToken();
+          if (field.equals("kvs") && t == JsonToken.START_ARRAY) {
+            while (p.nextToken() == JsonToken.START_OBJECT) kvs.add(scalars(p));
+          } else if (t.isScalarValue()) {
+            top.put(field, p.getText());
+          } else {
+            p.skipChildren();
+          }
+        }
+      } catch (IOException e) {
+        return new Answer(Map.of("error", body), List.of());
+      }
+      return new Answer(top, kvs);
+    }
+
+    private static Map<String, String> scalars(JsonParser p) throws IOException {
+      Map<String, String> m = new HashMap<>();
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        if (p.nextToken().isScalarValue()) m.put(field, p.getText());
+        else p.skipChildren();
+      }
+      return m;
+    }
   }
 
   /** The key just past every key that starts with {@code prefix}: etcd's range_end for a prefix. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.conch.base.Json;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -32,5 +33,38 @@ class HolderTest {
     Holder junk = Holder.parse("not json", 9);
     assertEquals(9L, junk.rev());
     assertTrue(junk.describe().contains("rev 9"));
+  }
+
+  @Test
+  void theMapperWritesAHolderInsideLargerJsonExactlyAsToJsonDoes() {
+    Holder me = Holder.self(List.of("sh", "-c", "echo \"é\u0001\" \\ done"), 10, 0xabcL);
+    Holder odd = new Holder(null, 7, "u", null, null, 0, "1", null, 3L);
+    for (Holder h : List.of(me, me.withRev(42), odd)) assertEquals(Json.write(h), h.toJson());
+  }
+
+  @Test
+  void readsWhatTheMapperReadsAndCallsUnreadableWhatItCannotRead() {
+    List<String> readable =
+        List.of(
+            "{}",
+            "{\"host\":\"h\",\"pid\":\"12\",\"cmd\":[\"a\",null],\"rev\":99,\"n\":{\"x\":[1,{}]}}",
+            "{\"host\":5,\"user\":true,\"ttl\":10,\"cmd\":null,\"lease\":null} trailing",
+            "{\"version\":\"0.1.0\",\"released\":true,\"started\":\"2026-12-06T10:00:00Z\"}");
+    for (String json : readable)
+      assertEquals(
+          Json.read(json, Holder.class).orElseThrow().withRev(7), Holder.parse(json, 7), json);
+    List<String> unreadable =
+        List.of(
+            "not json",
+            "null",
+            "[1]",
+            "{\"pid\":\"twelve\"}",
+            "{\"host\":{\"a\":1}}",
+            "{\"cmd\":\"ls\"}",
+            "{\"host\":\"h\"");
+    for (String json : unreadable) {
+      assertTrue(Json.read(json, Holder.class).isEmpty(), "the mapper cannot read " + json);
+      assertEquals(Holder.UNREADABLE, Holder.parse(json, 7).version(), json);
+    }
   }
 }

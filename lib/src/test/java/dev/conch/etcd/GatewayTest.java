@@ -1,12 +1,14 @@
 package dev.conch.etcd;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class GatewayTest {
@@ -46,5 +48,24 @@ class GatewayTest {
                     Duration.ofSeconds(1)))
             .isEmpty(),
         "a CA file");
+  }
+
+  @Test
+  void anAnswerKeepsTopScalarsAndEachKvsScalarsAndTakesJunkForAnError() {
+    Gateway.Answer a =
+        Gateway.Answer.read(
+            "{\"header\":{\"revision\":\"9\"},\"kvs\":[{\"key\":\"YQ==\","
+                + "\"create_revision\":\"5\",\"value\":\"Yg==\",\"x\":[1]},{\"key\":\"Yw==\"}],"
+                + "\"count\":\"2\",\"more\":false}");
+    assertEquals(Map.of("count", "2", "more", "false"), a.top());
+    assertEquals(
+        List.of(
+            Map.of("key", "YQ==", "create_revision", "5", "value", "Yg=="), Map.of("key", "Yw==")),
+        a.kvs());
+    Gateway.Answer refused =
+        Gateway.Answer.read("{\"error\":\"etcdserver: user name is empty\",\"code\":3}");
+    assertEquals("etcdserver: user name is empty", refused.top().get("error"));
+    assertEquals(
+        Map.of("error", "404 page not found"), Gateway.Answer.read("404 page not found").top());
   }
 }
