@@ -4,6 +4,7 @@ import static dev.conch.bench.Table.p50;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.conch.cli.Cli;
+import dev.conch.coord.Holder;
 import dev.conch.it.support.Conch;
 import java.lang.reflect.Constructor;
 import java.util.ArrayList;
@@ -16,7 +17,8 @@ import picocli.CommandLine;
  * What {@code elect X --who} costs by part, in a JVM of its own per sample (the script's runtime
  * options, no archive, so each part is paid cold as on a first start): the JVM to main, picocli's
  * model of elect (what a query builds now, picocli's classes loaded with it), then of every tool
- * (what a query built before issue 18, on top), Jackson's first mapper and parse, then the query
+ * (what a query built before issue 18, on top), a holder's JSON streamed both ways (all the JSON a
+ * query does), Jackson's first mapper (which a query no longer builds, on top), then the query
  * itself (parse, read, print), which pays what the parts before it left cold. Each figure is the
  * p50 of a few samples.
  */
@@ -81,7 +83,16 @@ final class WhoParts {
             "picocli model of all tools (no longer built)",
             t,
             () -> new CommandLine(script("conch")));
-    t = lap("Jackson first mapper and parse", t, () -> new ObjectMapper().readTree("{\"a\":[1]}"));
+    t =
+        lap(
+            "JSON, a holder written and read (streamed, as a query does)",
+            t,
+            () -> Holder.parse(Holder.self(List.of("x"), 10, 1).toJson(), 1));
+    t =
+        lap(
+            "JSON, Jackson's first mapper and parse (no longer built by a query)",
+            t,
+            () -> new ObjectMapper().readTree("{\"a\":[1]}"));
     java.io.PrintStream out = System.out;
     System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
     int[] code = new int[1];
