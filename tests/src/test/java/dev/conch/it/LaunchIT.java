@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -269,10 +270,19 @@ class LaunchIT {
           script,
           Files.readString(script)
               .replace("\"Run a command only while", "\"Edited: run a command only while"));
-      Procs.Result edited = exec(c, tmp, env, List.of(fast, "--help"));
+      // rebuilt while JAVA_TOOL_OPTIONS has every JVM log to stdout, JBang's too: the cache it
+      // makes still serves the next call (it used to keep the log lines as its classpath)
+      Map<String, String> logging = new HashMap<>(env);
+      logging.put("JAVA_TOOL_OPTIONS", "-Xlog:gc");
+      Procs.Result edited = exec(c, tmp, logging, List.of(fast, "--help"));
       assertTrue(
           edited.out().contains("Edited: run a command only while"),
           "the edited script runs: " + edited.out() + edited.err());
+      Procs.Result after = exec(c, tmp, env, List.of(fast, "--help"));
+      assertTrue(
+          after.out().contains("Edited: run a command only while")
+              && !after.err().contains("preparing the fast launch"),
+          "the cache made under JAVA_TOOL_OPTIONS serves: " + after.out() + after.err());
 
       // the lib the fast path runs (~/.m2's, as `mvn install` writes it); the tests' own wrappers
       // run a pinned copy, so touching it leaves their class-data archive valid
