@@ -39,6 +39,7 @@ class ChildTest {
             .filter(p -> p.info().commandLine().orElse("").contains(dir.toString()))
             .toList();
     assertEquals(1, watchdog.size(), "one watchdog, parked");
+    awaitIgnoring(watchdog.get(0).pid()); // bash has started and set its traps; nothing says when
     new ProcessBuilder("kill", "-s", "TERM", Long.toString(watchdog.get(0).pid()))
         .start()
         .waitFor();
@@ -51,6 +52,18 @@ class ChildTest {
     assertEquals(3, exit(c));
     c.close();
     assertEquals(List.of("ran x"), Files.readAllLines(dir.resolve("ran")));
+  }
+
+  /** Waits until {@code pid} ignores HUP, INT and TERM (SigIgn bits 1, 2 and 15). */
+  private static void awaitIgnoring(long pid) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status")))
+        if (line.startsWith("SigIgn:")
+            && (Long.parseLong(line.substring(7).strip(), 16) & 0x4003) == 0x4003) return;
+      Thread.sleep(10);
+    }
+    throw new AssertionError("the watchdog never set its traps");
   }
 
   @Test
