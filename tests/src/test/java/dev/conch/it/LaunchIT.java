@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * ./jbang wrapper against a real etcd: the script from the checkout, a tool's script alone, the
  * catalog alias inside and outside the checkout, {@code jbang app install}, and --help/--version.
  */
+@Order(2) // the second longest starts second (junit-platform.properties)
 class LaunchIT {
   static final Path ROOT = Conch.ROOT;
   static final String JBANG = ROOT.resolve("jbang").toString();

@@ -39,6 +39,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * all.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Order(1) // the longest class of the parallel phase starts first (junit-platform.properties)
 class ReleaseIT {
   static final Path ROOT = Conch.ROOT;
   static final String V = ThisBuild.VERSION;
