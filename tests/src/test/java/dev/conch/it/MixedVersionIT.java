@@ -41,11 +41,16 @@ class MixedVersionIT {
     return PreviousRelease.pair(etcd.endpoint());
   }
 
-  /** {@code reader}'s {@code elect o --who --json} names {@code holder}: host, pid and version. */
-  static void assertWho(Conch reader, Conch.Run holder, String host, String version) {
+  /**
+   * {@code reader}'s {@code elect o --who --json} names {@code holder}: host, pid and version; and
+   * {@code other}, the other release, reads the same value field for field (this release writes and
+   * reads a holder's JSON by hand, the previous one through Jackson's mapper).
+   */
+  static void assertWho(Conch reader, Conch other, Conch.Run holder, String host, String version) {
     Map<?, ?> who = PreviousRelease.json(reader.run("elect", "o", "--who", "--json"));
     assertEquals(
         List.of(host, holder.pid(), version), PreviousRelease.holderId(who), who.toString());
+    assertEquals(who, PreviousRelease.json(other.run("elect", "o", "--who", "--json")));
   }
 
   /**
@@ -80,10 +85,10 @@ class MixedVersionIT {
     Conch.Run a = candidate(p.old(), "a", log, 1);
     Conch.awaitLines(log, 1, 20_000);
     Conch.Run b = candidate(p.cur(), "b", log, 2);
-    assertWho(p.cur(), a, "host-previous", p.oldVersion());
+    assertWho(p.cur(), p.old(), a, "host-previous", p.oldVersion());
     end(p.cur(), "a", a, log, 3); // previous -> current
     Conch.Run c = candidate(p.old(), "c", log, 2);
-    assertWho(p.old(), b, "host-current", p.curVersion());
+    assertWho(p.old(), p.cur(), b, "host-current", p.curVersion());
     end(p.cur(), "b", b, log, 5); // current -> previous
     end(p.cur(), "c", c, log, 6);
     List<String> l = Conch.lines(log);
@@ -119,7 +124,7 @@ class MixedVersionIT {
     String lease = key.substring(key.lastIndexOf('/') + 1);
     assertEquals(0, Etcdctl.run(etcd.endpoint(), "put", "--lease=" + lease, key, marked).code());
     Conch.Run c = candidate(p.old(), "c", log, 2);
-    assertWho(p.old(), b, "host-current", p.curVersion());
+    assertWho(p.old(), p.cur(), b, "host-current", p.curVersion());
     end(p.cur(), "b", b, log, 5); // current, marking, -> previous
     end(p.cur(), "c", c, log, 6);
     assertEquals(List.of("a", "b", "c"), order(Conch.lines(log)));
